@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "genie",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "genie", targets: ["genie"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, each with a shim header that builds under Swift 6.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+
+        // Atomic file writes (temp + fsync + rename), shared by checkpoints, PNGs and traces.
+        .target(name: "AtomicIO"),
+        // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
+        .target(name: "GenieTensor", dependencies: ["CBLAS", "AtomicIO"]),
+        // Frames, PNG I/O, action traces and the World protocol.
+        .target(name: "GenieMedia", dependencies: ["CPNG", "AtomicIO"]),
+
+        // The built-in 2D platformer: levels, physics, sprites, renderer.
+        .target(name: "Platformer", dependencies: ["GenieMedia"]),
+        // The ncurses front end: half-block renderer, key map, HUD, recorder.
+        .target(name: "GenieTerminal", dependencies: ["CNCurses", "GenieMedia"]),
+
+        .executableTarget(
+            name: "genie",
+            dependencies: [
+                "GenieTensor", "GenieMedia", "Platformer", "GenieTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
+        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"]),
+        .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
+        .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),
+        // End-to-end tests that run the built `genie` executable.
+        .testTarget(name: "GenieCLITests", dependencies: ["genie"]),
+    ]
+)

@@ -1,0 +1,38 @@
+#ifndef GENIE_CNCURSES_SHIM_H
+#define GENIE_CNCURSES_SHIM_H
+// SwiftPM does not pass pkg-config's -D flags: ask for the wide-character API here.
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define _XOPEN_SOURCE_EXTENDED 1
+#endif
+#include <locale.h>
+#include <ncursesw/ncurses.h>
+
+// Swift 6 rejects C globals and does not import function-like macros: wrap them.
+static inline WINDOW *genie_stdscr(void) { return stdscr; }
+static inline int genie_colors(void) { return COLORS; }
+static inline int genie_color_pairs(void) { return COLOR_PAIRS; }
+static inline int genie_lines(void) { return LINES; }
+static inline int genie_cols(void) { return COLS; }
+static inline int genie_getmaxy(WINDOW *w) { return getmaxy(w); }
+static inline int genie_getmaxx(WINDOW *w) { return getmaxx(w); }
+static inline attr_t genie_a_bold(void) { return A_BOLD; }
+static inline attr_t genie_a_reverse(void) { return A_REVERSE; }
+static inline attr_t genie_a_normal(void) { return A_NORMAL; }
+static inline int genie_key_resize(void) { return KEY_RESIZE; }
+static inline int genie_err(void) { return ERR; }
+
+/// Draws one cell holding `ch` with an extended colour pair (pairs above 255 travel
+/// through the opts pointer, which COLOR_PAIR() cannot carry).
+static inline int genie_put_cell(WINDOW *w, int y, int x, const wchar_t *ch, int pair, attr_t attrs) {
+    cchar_t cell;
+    setcchar(&cell, ch, attrs, 0, &pair);
+    return mvwadd_wch(w, y, x, &cell);
+}
+/// Sets the attributes and an extended colour pair for the text that follows.
+static inline int genie_attr_set(WINDOW *w, attr_t attrs, int pair) {
+    return wattr_set(w, attrs, 0, &pair);
+}
+#endif

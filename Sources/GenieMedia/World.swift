@@ -1,0 +1,35 @@
+/// The names of the controls a player has, shared by every world. The simulator's true
+/// actions carry these names; a learned world maps them to latent actions through its key
+/// map. Digits 1–8 bypass them and pick a raw action index.
+public enum Control {
+    public static let noop = "noop"
+    public static let left = "left"
+    public static let right = "right"
+    public static let jump = "jump"
+    public static let leftJump = "left+jump"
+    public static let rightJump = "right+jump"
+    /// The controls every world understands, in a fixed order.
+    public static let all = [noop, left, right, jump, leftJump, rightJump]
+}
+
+/// Something a player can play: the built-in simulator now, the learned world model later.
+/// The terminal, the recorder and replay depend only on this protocol.
+public protocol World: AnyObject {
+    /// "sim" for the simulator, "model" for the learned world.
+    var kind: String { get }
+    /// What identifies this world for a trace (seed, model hashes, sampling settings…).
+    /// Replay refuses a trace whose identity differs.
+    var identity: [String: String] { get }
+    var frameWidth: Int { get }
+    var frameHeight: Int { get }
+    /// Number of actions (at most 8).
+    var actionCount: Int { get }
+    /// A short name of action `index`, for the HUD.
+    func actionName(_ index: Int) -> String
+    /// The action index a control (one of `Control.all`) stands for, if any.
+    func action(forControl control: String) -> Int?
+    /// Starts over from a seed; returns the first frame.
+    func reset(seed: UInt64) throws -> Frame
+    /// Applies one action; returns the next frame.
+    func step(_ action: Int) throws -> Frame
+}

@@ -1,0 +1,70 @@
+import CBLAS
+import Foundation
+
+/// Row-major single-precision GEMM through OpenBLAS:
+/// C = alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ.
+/// Leading dimensions are explicit so callers can address strided sub-matrices (one
+/// attention head, one temporal column) without copies.
+@inline(__always)
+public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                 alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    cblas_sgemm(CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Plain triple-loop GEMM with the same contract as `gemm`: the reference the tests and the
+/// self-check compare the BLAS kernel against.
+public func referenceGemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                          alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                          b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var s: Double = 0
+            for p in 0..<k {
+                let av = transposeA ? a[p * lda + i] : a[i * lda + p]
+                let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                s += Double(av) * Double(bv)
+            }
+            let old = beta == 0 ? 0 : beta * c[i * ldc + j]
+            c[i * ldc + j] = alpha * Float(s) + old
+        }
+    }
+}
+
+/// Facts about the BLAS library in use.
+public enum BLASInfo {
+    /// The kernel OpenBLAS chose at load time (e.g. "Haswell", "SkylakeX", "Prescott").
+    public static var coreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+}
+
+/// Splits `0..<count` into at most two halves run on both cores, when the work is large
+/// enough to pay for the hand-off. `body` receives a half-open range.
+@inline(__always)
+public func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    let workers = (work >= 1 << 15 && count >= 2) ? min(Parallelism.workers, count) : 1
+    if workers == 1 { body(0..<count); return }
+    withoutActuallyEscaping(body) { escapable in
+        // The halves touch disjoint ranges; concurrentPerform returns only when both are done.
+        nonisolated(unsafe) let work = escapable
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = count * w / workers, hi = count * (w + 1) / workers
+            if lo < hi { work(lo..<hi) }
+        }
+    }
+}
+
+/// How many threads the engine's own loops use.
+public enum Parallelism {
+    public static let workers: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// Elementwise operations, with numpy-style broadcasting of the second operand.
+
+/// For each element of `outShape`, where it reads from a tensor of `inShape` that broadcasts
+/// to it: the run length of the innermost contiguous block and the input offset per block.
+struct Broadcast {
+    let outShape: [Int]
+    let inShape: [Int]
+    /// Elements per innermost block (the trailing axes in which both shapes agree).
+    let block: Int
+    /// Whether the input block is contiguous (true) or one repeated value (false).
+    let inputContiguous: Bool
+
+    init(_ outShape: [Int], _ inShape: [Int]) {
+        precondition(inShape.count <= outShape.count, "cannot broadcast \(inShape) to \(outShape)")
+        let padded = [Int](repeating: 1, count: outShape.count - inShape.count) + inShape
+        for (o, i) in zip(outShape, padded) {
+            precondition(i == o || i == 1, "cannot broadcast \(inShape) to \(outShape)")
+        }
+        self.outShape = outShape
+        self.inShape = padded
+        // Innermost block: trailing axes where the shapes agree; or, if the last axis is
+        // broadcast, the trailing axes where the input is 1.
+        var block = 1
+        var axis = outShape.count - 1
+        if axis >= 0 && padded[axis] == outShape[axis] && outShape[axis] != 1 {
+            while axis >= 0 && padded[axis] == outShape[axis] { block *= outShape[axis]; axis -= 1 }
+            inputContiguous = true
+        } else {
+            while axis >= 0 && padded[axis] == 1 { block *= outShape[axis]; axis -= 1 }
+            inputContiguous = false
+        }
+        self.block = max(block, 1)
+    }
+
+    /// Calls `body(outputOffset, inputOffset)` for every block, in output order.
+    func forEachBlock(_ body: (Int, Int) -> Void) {
+        let total = outShape.reduce(1, *)
+        if total == 0 { return }
+        let blocks = total / block
+        // Input strides (0 on broadcast axes).
+        var strides = [Int](repeating: 0, count: inShape.count)
+        var s = 1
+        for a in stride(from: inShape.count - 1, through: 0, by: -1) {
+            strides[a] = inShape[a] == 1 ? 0 : s
+            s *= inShape[a]
+        }
+        // Axes above the block, innermost first.
+        var outerAxes: [Int] = []
+        var covered = 1
+        for a in stride(from: outShape.count - 1, through: 0, by: -1) {
+            if covered < block { covered *= outShape[a]; continue }
+            outerAxes.append(a)
+        }
+        var counter = [Int](repeating: 0, count: outShape.count)
+        var inOffset = 0
+        for b in 0..<blocks {
+            body(b * block, inOffset)
+            for a in outerAxes {
+                counter[a] += 1
+                inOffset += strides[a]
+                if counter[a] < outShape[a] { break }
+                inOffset -= strides[a] * counter[a]
+                counter[a] = 0
+            }
+        }
+    }
+
+    /// Adds `source` (output-shaped) into `target` (input-shaped), reducing broadcast axes.
+    func reduce(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>? = nil) {
+        forEachBlock { o, i in
+            if inputContiguous {
+                for j in 0..<block { target[i + j] += source[o + j] }
+            } else {
+                var s: Float = 0
+                for j in 0..<block { s += source[o + j] }
+                target[i] += s
+            }
+        }
+    }
+}
+
+/// a + b, where b broadcasts to a's shape (e.g. a bias, a positional embedding, a scalar).
+public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let plan = Broadcast(a.shape, b.shape)
+    let y = Tensor.result(a.shape, "add", inputs: [a, b]) { y in
+        let dy = y.grad!.pointer
+        if a.tracksGradient {
+            let da = a.gradientBuffer()
+            for i in 0..<a.count { da[i] += dy[i] }
+        }
+        if b.tracksGradient { plan.reduce(dy, into: b.gradientBuffer()) }
+    }
+    let pa = a.data, pb = b.data, py = y.data
+    plan.forEachBlock { o, i in
+        if plan.inputContiguous {
+            for j in 0..<plan.block { py[o + j] = pa[o + j] + pb[i + j] }
+        } else {
+            let v = pb[i]
+            for j in 0..<plan.block { py[o + j] = pa[o + j] + v }
+        }
+    }
+    return y
+}
+
+/// a · b elementwise, where b broadcasts to a's shape (e.g. a LayerNorm gain, a mask).
+public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let plan = Broadcast(a.shape, b.shape)
+    let y = Tensor.result(a.shape, "mul", inputs: [a, b]) { y in
+        let dy = y.grad!.pointer
+        if a.tracksGradient {
+            let da = a.gradientBuffer(), pb = b.data
+            plan.forEachBlock { o, i in
+                for j in 0..<plan.block { da[o + j] += dy[o + j] * pb[plan.inputContiguous ? i + j : i] }
+            }
+        }
+        if b.tracksGradient {
+            let product = Storage(count: a.count, zeroed: false)
+            for i in 0..<a.count { product.pointer[i] = dy[i] * a.data[i] }
+            plan.reduce(product.pointer, into: b.gradientBuffer())
+        }
+    }
+    let pa = a.data, pb = b.data, py = y.data
+    plan.forEachBlock { o, i in
+        for j in 0..<plan.block { py[o + j] = pa[o + j] * pb[plan.inputContiguous ? i + j : i] }
+    }
+    return y
+}
+
+/// a − b, with b broadcast to a's shape.
+public func sub(_ a: Tensor, _ b: Tensor) -> Tensor { add(a, scale(b, -1)) }
+
+/// x · s for a constant s.
+public func scale(_ x: Tensor, _ s: Float) -> Tensor {
+    let y = Tensor.result(x.shape, "scale", inputs: [x]) { y in
+        let dy = y.grad!.pointer, dx = x.gradientBuffer()
+        for i in 0..<x.count { dx[i] += s * dy[i] }
+    }
+    for i in 0..<x.count { y.data[i] = s * x.data[i] }
+    return y
+}
+
+/// The sum of all elements, as a one-element tensor.
+public func sum(_ x: Tensor) -> Tensor {
+    let y = Tensor.result([1], "sum", inputs: [x]) { y in
+        let g = y.grad!.pointer[0], dx = x.gradientBuffer()
+        for i in 0..<x.count { dx[i] += g }
+    }
+    var s: Double = 0
+    for i in 0..<x.count { s += Double(x.data[i]) }
+    y.data[0] = Float(s)
+    return y
+}
+
+/// The mean of all elements, as a one-element tensor.
+public func mean(_ x: Tensor) -> Tensor { scale(sum(x), 1 / Float(max(x.count, 1))) }
+
+/// Applies a pointwise function with derivative `derivative(x, y)`, split over both cores.
+func pointwise(_ x: Tensor, _ name: String,
+               _ f: @escaping (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
+    let y = Tensor.result(x.shape, name, inputs: [x]) { y in
+        let dy = y.grad!.pointer, dx = x.gradientBuffer(), px = x.data, py = y.data
+        parallelRanges(x.count, work: x.count * 8) { r in
+            for i in r { dx[i] += dy[i] * derivative(px[i], py[i]) }
+        }
+    }
+    let px = x.data, py = y.data
+    parallelRanges(x.count, work: x.count * 8) { r in
+        for i in r { py[i] = f(px[i]) }
+    }
+    return y
+}
+
+/// GELU, tanh approximation (as in GPT-2).
+public func gelu(_ x: Tensor) -> Tensor {
+    let c = Float((2 / Double.pi).squareRoot())
+    return pointwise(x, "gelu", { v in
+        0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+    }, derivative: { v, _ in
+        let inner = c * (v + 0.044715 * v * v * v)
+        let t = tanhf(inner)
+        let sech2 = 1 - t * t
+        return 0.5 * (1 + t) + 0.5 * v * sech2 * c * (1 + 3 * 0.044715 * v * v)
+    })
+}
+
+/// The logistic sigmoid.
+public func sigmoid(_ x: Tensor) -> Tensor {
+    pointwise(x, "sigmoid", { 1 / (1 + expf(-$0)) }, derivative: { _, y in y * (1 - y) })
+}
+
+/// tanh.
+public func tanh(_ x: Tensor) -> Tensor {
+    pointwise(x, "tanh", { tanhf($0) }, derivative: { _, y in 1 - y * y })
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import GenieTensor
+
+/// The `genie` command line: play, train and measure a Genie world model.
+@main
+struct Genie: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genie",
+        abstract: "Genie in Swift: learn a playable world from video, and play it in the terminal.",
+        subcommands: [Bench.self])
+
+    static func main() {
+        // OpenBLAS picks its kernel when it loads; pick it from the CPU's features first.
+        OpenBLASKernel.reexecWithRecommendedKernelIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class GenieMediaTestsPlaceholder: XCTestCase { func testBuilds() {} }

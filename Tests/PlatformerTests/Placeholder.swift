@@ -1,0 +1,2 @@
+import XCTest
+final class PlatformerTestsPlaceholder: XCTestCase { func testBuilds() {} }
