@@ -109,7 +109,10 @@ public struct SafeTensorsFile {
                 guard let n = (v as? NSNumber)?.int64Value, n >= 0, n <= Int64(Int32.max) * 16 else { throw SafeTensorsError.offsetsOutOfRange(path, tensor: name) }
                 return Int(n)
             }
-            guard bounds[0] <= bounds[1], bounds[1] <= dataLength else { throw SafeTensorsError.offsetsOutOfRange(path, tensor: name) }
+            guard bounds[0] <= bounds[1] else { throw SafeTensorsError.offsetsOutOfRange(path, tensor: name) }
+            guard bounds[1] <= dataLength else {
+                throw SafeTensorsError.truncated(path, reason: "tensor '\(name)' ends at data byte \(bounds[1]) but the file holds \(dataLength)")
+            }
             let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
             guard elements * type.byteSize == bounds[1] - bounds[0] else {
                 throw SafeTensorsError.sizeMismatch(path, tensor: name, expectedBytes: elements * type.byteSize, actualBytes: bounds[1] - bounds[0])

@@ -1,2 +1,0 @@
-import XCTest
-final class GenieTensorTestsPlaceholder: XCTestCase { func testBuilds() {} }
