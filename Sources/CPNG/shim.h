@@ -9,4 +9,7 @@ static inline size_t genie_png_image_row_stride(const png_image *image) {
 static inline int genie_png_image_failed(const png_image *image) {
     return PNG_IMAGE_FAILED(*image);
 }
+// Composite format constants are macro expressions Swift does not import.
+static inline png_uint_32 genie_png_format_rgba(void) { return PNG_FORMAT_RGBA; }
+static inline png_uint_32 genie_png_format_linear_rgb_alpha(void) { return PNG_FORMAT_LINEAR_RGB_ALPHA; }
 #endif

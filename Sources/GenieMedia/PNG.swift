@@ -43,23 +43,43 @@ public enum PNG {
             png_image_free(&image)
             throw PNGError.corrupt(name, reason: message)
         }
-        image.format = UInt32(PNG_FORMAT_RGB)
+        // libpng's simplified API treats 16-bit files as linear light and would re-encode
+        // them to sRGB (and composite alpha in linear light). Video frames want the stored
+        // values: read 8-bit files as 8-bit RGBA and 16-bit files as 16-bit "linear" RGBA
+        // (which libpng leaves unconverted, premultiplied), then composite over black here.
+        let sixteenBit = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
+        image.format = sixteenBit ? genie_png_format_linear_rgb_alpha() : genie_png_format_rgba()
         let width = Int(image.width), height = Int(image.height)
         guard width > 0, height > 0, width * height <= 1 << 26 else {
             png_image_free(&image)
             throw PNGError.corrupt(name, reason: "unreasonable size \(width)x\(height)")
         }
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        var black = png_color(red: 0, green: 0, blue: 0)
+        let channels = width * height * 4
+        var raw = [UInt8](repeating: 0, count: channels * (sixteenBit ? 2 : 1))
         let finished = data.withUnsafeBytes { _ -> Int32 in
-            pixels.withUnsafeMutableBytes { buffer in
-                png_image_finish_read(&image, &black, buffer.baseAddress, Int32(width * 3), nil)
+            raw.withUnsafeMutableBytes { buffer in
+                png_image_finish_read(&image, nil, buffer.baseAddress, 0, nil)
             }
         }
         guard finished != 0 else {
             let message = messageOf(&image)
             png_image_free(&image)
             throw PNGError.corrupt(name, reason: message)
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        if sixteenBit {
+            raw.withUnsafeBytes { bytes in
+                let wide = bytes.bindMemory(to: UInt16.self)
+                for i in 0..<(width * height) {
+                    // Already premultiplied by alpha: that is compositing over black.
+                    for c in 0..<3 { pixels[3 * i + c] = UInt8((UInt32(wide[4 * i + c]) * 255 + 32767) / 65535) }
+                }
+            }
+        } else {
+            for i in 0..<(width * height) {
+                let alpha = UInt32(raw[4 * i + 3])
+                for c in 0..<3 { pixels[3 * i + c] = UInt8((UInt32(raw[4 * i + c]) * alpha + 127) / 255) }
+            }
         }
         return Frame(width: width, height: height, pixels: pixels)
     }

@@ -1,2 +1,0 @@
-import XCTest
-final class GenieMediaTestsPlaceholder: XCTestCase { func testBuilds() {} }
