@@ -47,7 +47,18 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Minimum seconds to time each case.")
     var seconds: Double = 0.3
 
+    @Flag(help: "Only check the loaded kernel against plain reference loops, then exit (non-zero on a mismatch).")
+    var verifyOnly = false
+
     func run() throws {
+        // Figures from a kernel that computes wrong results are worthless: check it first.
+        let kernelError = verifyGemmAgainstReference()
+        let kernelCorrect = kernelError < 1e-3
+        if verifyOnly || !kernelCorrect {
+            print("OpenBLAS kernel \(BLASInfo.coreName): largest error against reference loops \(kernelError) -> \(kernelCorrect ? "correct" : "WRONG")")
+            if !kernelCorrect { throw ExitCode(2) }
+            return
+        }
         var generator = RandomGenerator(seed: 1)
         func random(_ shape: [Int], grad: Bool = false) -> Tensor {
             Tensor.randomNormal(shape, std: 1, generator: &generator, requiresGrad: grad)
@@ -117,6 +128,7 @@ struct BenchKernels: ParsableCommand {
             "openblas_threads": BLASInfo.threads,
             "recommended_core": OpenBLASKernel.recommended() ?? "none",
             "sgemm_gflops": rounded(big, 1),
+            "kernel_max_error": Double(kernelError),
             "linear_ratio": rounded(linearRatio),
             "cases": rows,
         ]

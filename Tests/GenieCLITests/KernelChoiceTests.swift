@@ -1,0 +1,57 @@
+import Foundation
+import XCTest
+
+/// The `genie` executable picks the OpenBLAS kernel from the CPU when the user has not, and
+/// that kernel computes the same products as plain reference loops.
+final class KernelChoiceTests: XCTestCase {
+    /// The built `genie` next to the test bundle.
+    var genie: URL {
+        var dir = Bundle(for: KernelChoiceTests.self).bundleURL.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
+            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("genie")
+    }
+
+    func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = genie
+        p.arguments = arguments
+        p.environment = environment
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func cpuFlags() -> Set<String> {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        return Set(line.split(separator: " ").map(String.init))
+    }
+
+    func testChoosesKernelFromCPUAndItMatchesReference() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "OPENBLAS_CORETYPE")
+        environment.removeValue(forKey: "GENIE_KERNEL_CHOSEN")
+        let (status, output) = try run(["bench", "kernels", "--verify-only"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+        let flags = cpuFlags()
+        let expected = flags.contains("avx512f") && flags.contains("avx512bw") ? "SkylakeX" : (flags.contains("avx2") && flags.contains("fma") ? "Haswell" : nil)
+        if let expected {
+            XCTAssertTrue(output.contains("OpenBLAS kernel \(expected)"), output)
+        }
+        XCTAssertTrue(output.contains("correct"), output)
+    }
+
+    func testRespectsTheUsersChoice() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = "Haswell"
+        let (status, output) = try run(["bench", "kernels", "--verify-only"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("OpenBLAS kernel Haswell"), output)
+    }
+}
