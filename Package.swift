@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "AtomicIO"),
         // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
         .target(name: "GenieTensor", dependencies: ["CBLAS", "AtomicIO"]),
+        // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
+        .target(name: "GenieModels", dependencies: ["GenieTensor"]),
         // Frames, PNG I/O, action traces and the World protocol.
         .target(name: "GenieMedia", dependencies: ["CPNG", "AtomicIO"]),
 
@@ -31,11 +33,12 @@ let package = Package(
         .executableTarget(
             name: "genie",
             dependencies: [
-                "GenieTensor", "GenieMedia", "Platformer", "GenieTerminal",
+                "GenieTensor", "GenieModels", "GenieMedia", "Platformer", "GenieTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
+        .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor"]),
         .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),

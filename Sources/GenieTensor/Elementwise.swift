@@ -194,3 +194,30 @@ public func sigmoid(_ x: Tensor) -> Tensor {
 public func tanh(_ x: Tensor) -> Tensor {
     pointwise(x, "tanh", { tanhf($0) }, derivative: { _, y in 1 - y * y })
 }
+
+/// The mean over one axis, which is removed: [..., n, ...] → [..., ...].
+public func meanOverAxis(_ x: Tensor, axis: Int) -> Tensor {
+    precondition(axis >= 0 && axis < x.rank, "meanOverAxis: axis \(axis) of \(x.shape)")
+    let outer = x.shape[..<axis].reduce(1, *), n = x.shape[axis], inner = x.shape[(axis + 1)...].reduce(1, *)
+    var outShape = x.shape
+    outShape.remove(at: axis)
+    let scale = 1 / Float(n)
+    let y = Tensor.result(outShape, "meanOverAxis", inputs: [x]) { y in
+        let dy = y.grad!.pointer, dx = x.gradientBuffer()
+        for o in 0..<outer {
+            for j in 0..<n {
+                let src = dy + o * inner, dst = dx + (o * n + j) * inner
+                for i in 0..<inner { dst[i] += scale * src[i] }
+            }
+        }
+    }
+    for o in 0..<outer {
+        let dst = y.data + o * inner
+        for j in 0..<n {
+            let src = x.data + (o * n + j) * inner
+            for i in 0..<inner { dst[i] += src[i] }
+        }
+        for i in 0..<inner { dst[i] *= scale }
+    }
+    return y
+}

@@ -72,6 +72,8 @@ final class GradientTests: XCTestCase {
         checkGradients("tanh", inputs: [x]) { tanh($0[0]) }
         checkGradients("scale", inputs: [x]) { scale($0[0], -1.5) }
         checkGradients("mean", inputs: [x]) { mean($0[0]) }
+        let y = randomTensor([2, 3, 4, 5], seed: 28)
+        for axis in 0..<4 { checkGradients("meanOverAxis \(axis)", inputs: [y]) { meanOverAxis($0[0], axis: axis) } }
     }
 
     func testLayerNormAndSoftmax() {

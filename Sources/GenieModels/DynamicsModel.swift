@@ -1,0 +1,107 @@
+import GenieTensor
+
+/// Configuration of the dynamics model.
+public struct DynamicsConfig: Codable, Sendable, Equatable {
+    /// Tokens per frame and codebook size: must match the tokenizer's.
+    public var tokensPerFrame = 64
+    public var codebookSize = 1024
+    /// Number of latent actions: must match the LAM's.
+    public var actions = 8
+    public var transformer = TransformerConfig(width: 256, depth: 8, heads: 8)
+    /// Range of the per-clip masking rate in training (the paper: U(0.5, 1)).
+    public var minimumMaskRate: Float = 0.5
+    public var maximumMaskRate: Float = 1.0
+
+    public init() {}
+}
+
+/// The dynamics model (Genie §2.1): a decoder-only MaskGIT ST-transformer over tokenizer
+/// codes. Each frame's tokens are embedded (masked ones with a learned mask token), get
+/// spatial position embeddings and, for frames after the first, the latent action of the
+/// transition that led to them as an additive embedding; temporal positions are rotary.
+/// The output predicts the code of every token.
+public final class DynamicsModel: Module {
+    public let config: DynamicsConfig
+    /// Codes 0..<K, and K = the mask token.
+    public let tokenEmbedding: Embedding
+    public let spatialPositions: Parameter
+    /// Actions 0..<|A|, and |A| = "no action" for the first frame of a clip.
+    public let actionEmbedding: Embedding
+    public let transformer: STTransformer
+    public let head: Linear
+
+    public init(_ config: DynamicsConfig, seed: UInt64) {
+        self.config = config
+        var g = RandomGenerator(seed: seed)
+        let d = config.transformer.width
+        tokenEmbedding = Embedding(count: config.codebookSize + 1, dimension: d, generator: &g)
+        spatialPositions = Parameter([config.tokensPerFrame, d], std: 0.02, generator: &g)
+        actionEmbedding = Embedding(count: config.actions + 1, dimension: d, generator: &g)
+        transformer = STTransformer(config.transformer, generator: &g)
+        head = Linear(d, config.codebookSize, generator: &g)
+    }
+
+    public var maskToken: Int32 { Int32(config.codebookSize) }
+    public var noAction: Int32 { Int32(config.actions) }
+
+    /// Input embeddings [B, T, S, d] for tokens [B·T·S] (mask token where masked) and the
+    /// actions [B·(T−1)] of the transitions between consecutive frames.
+    public func embed(tokens: [Int32], actions: [Int32], batch b: Int, frames t: Int) -> Tensor {
+        let s = config.tokensPerFrame
+        precondition(tokens.count == b * t * s, "dynamics: \(tokens.count) tokens for \(b)x\(t)x\(s)")
+        precondition(actions.count == b * (t - 1), "dynamics: \(actions.count) actions for \(b)x\(t - 1) transitions")
+        // Frame 0 of each clip gets "no action"; frame i gets the action of transition i−1 → i.
+        var frameActions = [Int32](repeating: noAction, count: b * t)
+        for bi in 0..<b { for i in 1..<t { frameActions[bi * t + i] = actions[bi * (t - 1) + i - 1] } }
+        let x = add(tokenEmbedding(tokens, shape: [b, t, s]), spatialPositions.value)
+        return add(x, actionEmbedding(frameActions, shape: [b, t, 1]))
+    }
+
+    /// Logits [B, T, S, K] over codes.
+    public func logits(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, timeOffset: Int = 0) -> Tensor {
+        head(transformer(embed(tokens: tokens, actions: actions, batch: batch, frames: frames), timeOffset: timeOffset))
+    }
+
+    /// The MaskGIT training mask: frame 0 is never masked; in frames after it each token is
+    /// masked with probability r, r drawn per clip from U(minimum, maximum).
+    public func sampleMask(batch b: Int, frames t: Int, generator: inout RandomGenerator) -> [Bool] {
+        let s = config.tokensPerFrame
+        var mask = [Bool](repeating: false, count: b * t * s)
+        for bi in 0..<b {
+            let rate = config.minimumMaskRate + (config.maximumMaskRate - config.minimumMaskRate) * generator.nextFloat()
+            for i in (bi * t + 1) * s..<((bi + 1) * t * s) { mask[i] = generator.nextFloat() < rate }
+        }
+        return mask
+    }
+
+    /// One training forward: cross-entropy on the masked tokens only.
+    public func trainingLoss(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, mask: [Bool]) -> DynamicsOutput {
+        let input = zip(tokens, mask).map { $1 ? maskToken : $0 }
+        let out = logits(tokens: input, actions: actions, batch: batch, frames: frames)
+        let flat = reshape(out, [-1, config.codebookSize])
+        let loss = crossEntropy(flat, targets: tokens, mask: mask)
+        // Accuracy on masked tokens, for the log.
+        var correct = 0, counted = 0
+        let k = config.codebookSize
+        for r in 0..<tokens.count where mask[r] {
+            let row = flat.data + r * k
+            var best = 0
+            for j in 1..<k where row[j] > row[best] { best = j }
+            if best == Int(tokens[r]) { correct += 1 }
+            counted += 1
+        }
+        return DynamicsOutput(loss: loss, maskedAccuracy: counted > 0 ? Float(correct) / Float(counted) : 0, logits: out)
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        scoped("tokenEmbedding", tokenEmbedding) + scoped("spatialPositions", spatialPositions)
+            + scoped("actionEmbedding", actionEmbedding) + scoped("transformer", transformer) + scoped("head", head)
+    }
+}
+
+/// What one dynamics training forward produces.
+public struct DynamicsOutput {
+    public let loss: Tensor
+    public let maskedAccuracy: Float
+    public let logits: Tensor
+}

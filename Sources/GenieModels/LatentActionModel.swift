@@ -1,0 +1,117 @@
+import GenieTensor
+
+/// Configuration of the latent action model.
+public struct LatentActionConfig: Codable, Sendable, Equatable {
+    public var frameHeight = 64
+    public var frameWidth = 64
+    public var channels = 3
+    /// Patch side for the LAM's own view of the pixels (coarser than the tokenizer's: the
+    /// LAM only has to see what moved).
+    public var patch = 8
+    /// |A|: the number of latent actions a player chooses from.
+    public var actions = 8
+    /// Size of the continuous latent before quantisation; kept small, as the paper does, so
+    /// that it carries the change and not the next frame.
+    public var latentDimension = 16
+    public var commitment: Float = 0.25
+    public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
+    public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
+
+    public init() {}
+
+    public var tokensPerFrame: Int { (frameHeight / patch) * (frameWidth / patch) }
+    public var patchValues: Int { patch * patch * channels }
+}
+
+/// The latent action model (Genie §2.1): a VQ-VAE over actions. The encoder reads frames
+/// x₁…x_{t+1} and emits one latent per transition, quantised to one of |A| codes; the
+/// decoder sees only x₁…x_t and the codes and must reconstruct x_{t+1}, so the code has
+/// to carry what changed. Used in training only: at play time the player's key replaces it.
+public final class LatentActionModel: Module {
+    public let config: LatentActionConfig
+    public let encoderPatchEmbedding: Linear
+    public let encoderPositions: Parameter
+    public let encoder: STTransformer
+    public let toLatent: Linear
+    public let quantizer: VectorQuantizer
+    public let decoderPatchEmbedding: Linear
+    public let decoderPositions: Parameter
+    public let actionEmbedding: Linear
+    public let decoder: STTransformer
+    public let toPixels: Linear
+
+    public init(_ config: LatentActionConfig, seed: UInt64) {
+        self.config = config
+        var g = RandomGenerator(seed: seed)
+        let s = config.tokensPerFrame
+        encoderPatchEmbedding = Linear(config.patchValues, config.encoder.width, generator: &g)
+        encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
+        encoder = STTransformer(config.encoder, generator: &g)
+        toLatent = Linear(config.encoder.width, config.latentDimension, generator: &g)
+        quantizer = VectorQuantizer(codes: config.actions, dimension: config.latentDimension, commitment: config.commitment,
+                                    restartAfter: 50, generator: &g)
+        decoderPatchEmbedding = Linear(config.patchValues, config.decoder.width, generator: &g)
+        decoderPositions = Parameter([s, config.decoder.width], std: 0.02, generator: &g)
+        actionEmbedding = Linear(config.latentDimension, config.decoder.width, generator: &g)
+        decoder = STTransformer(config.decoder, generator: &g)
+        toPixels = Linear(config.decoder.width, config.patchValues, generator: &g)
+    }
+
+    func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
+
+    /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
+    /// latent t belongs to the transition t → t+1 and is read from the encoder's output at
+    /// frame t+1, which (causal in time) has seen frames 0…t+1 only.
+    public func encodeContinuous(_ frames: Tensor) -> Tensor {
+        let (b, t) = (frames.shape[0], frames.shape[1])
+        let x = add(encoderPatchEmbedding(patches(frames)), encoderPositions.value)
+        let pooled = meanOverAxis(encoder(x), axis: 2)                       // [B, T, width]
+        let latents = toLatent(slice(pooled, axis: 1, 1..<t))                // [B, T−1, latent]
+        precondition(latents.shape == [b, t - 1, config.latentDimension])
+        return latents
+    }
+
+    /// The latent action index of each transition, laid out [B, T−1].
+    public func inferActions(_ frames: Tensor) -> [Int32] {
+        withoutGradient { quantizer(encodeContinuous(frames)).indices }
+    }
+
+    /// Predicts frames 1…T−1 from frames 0…T−2 and the action vectors [B, T−1, latent].
+    public func decode(pastFrames: Tensor, actionVectors: Tensor) -> Tensor {
+        let x = add(decoderPatchEmbedding(patches(pastFrames)), decoderPositions.value)
+        let (b, t) = (actionVectors.shape[0], actionVectors.shape[1])
+        // Action t is added to every token of frame t, whose output predicts frame t+1.
+        let actions = reshape(actionEmbedding(actionVectors), [b, t, 1, config.decoder.width])
+        let tokens = toPixels(decoder(add(x, actions)))
+        let frames = unpatchify(tokens, patch: config.patch, height: config.frameHeight, width: config.frameWidth, channels: config.channels)
+        return add(scale(frames, 0.5), Tensor.scalar(0.5))
+    }
+
+    /// One training forward on a clip [B, T, H, W, C]: reconstruct frames 1…T−1.
+    public func trainingLoss(_ frames: Tensor) -> LatentActionOutput {
+        let t = frames.shape[1]
+        let z = encodeContinuous(frames)
+        let q = quantizer(z)
+        let past = slice(frames, axis: 1, 0..<(t - 1)), future = slice(frames, axis: 1, 1..<t).detached()
+        let prediction = decode(pastFrames: past, actionVectors: q.vectors)
+        let mse = meanSquaredError(prediction, future)
+        return LatentActionOutput(loss: add(mse, q.loss), reconstructionError: mse.item, prediction: prediction,
+                                  latents: z, actions: q.indices)
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        scoped("encoderPatchEmbedding", encoderPatchEmbedding) + scoped("encoderPositions", encoderPositions)
+            + scoped("encoder", encoder) + scoped("toLatent", toLatent) + scoped("quantizer", quantizer)
+            + scoped("decoderPatchEmbedding", decoderPatchEmbedding) + scoped("decoderPositions", decoderPositions)
+            + scoped("actionEmbedding", actionEmbedding) + scoped("decoder", decoder) + scoped("toPixels", toPixels)
+    }
+}
+
+/// What one LAM training forward produces.
+public struct LatentActionOutput {
+    public let loss: Tensor
+    public let reconstructionError: Float
+    public let prediction: Tensor
+    public let latents: Tensor
+    public let actions: [Int32]
+}

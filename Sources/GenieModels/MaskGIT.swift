@@ -1,0 +1,82 @@
+import Foundation
+import GenieTensor
+
+/// Settings of MaskGIT decoding.
+public struct MaskGITSettings: Codable, Sendable, Equatable {
+    /// Number of refinement iterations per frame.
+    public var iterations = 8
+    /// Sampling temperature (0 = always the most likely code).
+    public var temperature: Float = 1.0
+    public init(iterations: Int = 8, temperature: Float = 1.0) { self.iterations = iterations; self.temperature = temperature }
+}
+
+/// How many of `total` tokens stay masked after iteration `i` (0-based) of `k`, on the cosine
+/// schedule of MaskGIT: many tokens are committed late, when context is richest.
+public func maskedAfterIteration(_ i: Int, of k: Int, total: Int) -> Int {
+    let fraction = Foundation.cos(Double.pi / 2 * Double(i + 1) / Double(k))
+    return i + 1 >= k ? 0 : max(0, min(total - 1, Int((Double(total) * fraction).rounded(.down))))
+}
+
+/// One MaskGIT iteration over the S tokens of the frame being generated.
+///
+/// `logits` holds [S, K] scores for that frame. Every still-masked token draws a code (at the
+/// given temperature) and its probability is its confidence; the most confident are
+/// committed until only `keepMasked` stay masked. Committed tokens never change.
+public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inout [Int32], masked: inout [Bool],
+                        keepMasked: Int, temperature: Float, generator: inout RandomGenerator) {
+    let s = tokens.count
+    var candidates: [(index: Int, code: Int32, confidence: Float)] = []
+    var probabilities = [Float](repeating: 0, count: k)
+    for i in 0..<s where masked[i] {
+        let row = logits + i * k
+        var code = 0
+        if temperature <= 0 {
+            for j in 1..<k where row[j] > row[code] { code = j }
+            var mx = -Float.infinity
+            for j in 0..<k { mx = max(mx, row[j]) }
+            var z: Float = 0
+            for j in 0..<k { z += expf(row[j] - mx) }
+            candidates.append((i, Int32(code), expf(row[code] - mx) / z))
+            continue
+        }
+        var mx = -Float.infinity
+        for j in 0..<k { mx = max(mx, row[j] / temperature) }
+        var z: Float = 0
+        for j in 0..<k { let e = expf(row[j] / temperature - mx); probabilities[j] = e; z += e }
+        let u = generator.nextFloat() * z
+        var acc: Float = 0
+        code = k - 1
+        for j in 0..<k { acc += probabilities[j]; if acc > u { code = j; break } }
+        candidates.append((i, Int32(code), probabilities[code] / z))
+    }
+    let commit = candidates.count - min(keepMasked, candidates.count)
+    // Most confident first; ties broken by position so the result is deterministic.
+    candidates.sort { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.index < $1.index }
+    for c in candidates.prefix(commit) {
+        tokens[c.index] = c.code
+        masked[c.index] = false
+    }
+}
+
+/// Generates the next frame's tokens by MaskGIT without caches: the whole context is run
+/// through the model at every iteration. The reference the cached inference core is checked
+/// against, and good enough for evaluation.
+///
+/// `context` holds the tokens of the past frames [T·S] (batch 1), `actions` the T actions of
+/// the transitions between them and into the new frame.
+public func generateNextFrame(model: DynamicsModel, context: [Int32], actions: [Int32], settings: MaskGITSettings,
+                              generator: inout RandomGenerator, timeOffset: Int = 0) -> [Int32] {
+    let s = model.config.tokensPerFrame, k = model.config.codebookSize
+    let t = context.count / s + 1
+    precondition(actions.count == t - 1, "generateNextFrame: need one action per transition")
+    var tokens = [Int32](repeating: model.maskToken, count: s)
+    var masked = [Bool](repeating: true, count: s)
+    for i in 0..<settings.iterations {
+        let input = context + tokens.enumerated().map { masked[$0.offset] ? model.maskToken : $0.element }
+        let logits = withoutGradient { model.logits(tokens: input, actions: actions, batch: 1, frames: t, timeOffset: timeOffset) }
+        let keep = maskedAfterIteration(i, of: settings.iterations, total: s)
+        maskGITStep(logits: logits.data + (t - 1) * s * k, codes: k, tokens: &tokens, masked: &masked,
+                    keepMasked: keep, temperature: settings.temperature, generator: &generator)
+    }
+    return tokens
+}

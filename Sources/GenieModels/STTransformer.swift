@@ -1,0 +1,115 @@
+import GenieTensor
+
+/// Shape of an ST-transformer, shared by the three networks' configurations.
+public struct TransformerConfig: Codable, Sendable, Equatable {
+    public var width: Int
+    public var depth: Int
+    public var heads: Int
+    /// Feed-forward hidden size as a multiple of the width.
+    public var feedForwardMultiple: Int
+
+    public init(width: Int, depth: Int, heads: Int, feedForwardMultiple: Int = 4) {
+        self.width = width; self.depth = depth; self.heads = heads; self.feedForwardMultiple = feedForwardMultiple
+    }
+}
+
+/// Multi-head self-attention along one axis of a `[B, T, S, C]` token grid.
+///
+/// Spatial attention: the tokens of one frame attend to each other (no mask).
+/// Temporal attention: each spatial position attends to itself in earlier frames (causal),
+/// with rotary positions so that cached keys stay valid as the window slides.
+public final class AxisAttention: Module {
+    public let axis: AttentionAxis
+    public let heads: Int
+    public let query: Linear, key: Linear, value: Linear, output: Linear
+
+    public init(width: Int, heads: Int, axis: AttentionAxis, outputStd: Float, generator: inout RandomGenerator) {
+        self.axis = axis
+        self.heads = heads
+        query = Linear(width, width, generator: &generator)
+        key = Linear(width, width, generator: &generator)
+        value = Linear(width, width, generator: &generator)
+        output = Linear(width, width, std: outputStd, generator: &generator)
+    }
+
+    var causal: Bool { axis == .temporal }
+
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0) -> Tensor {
+        var q = query(x), k = key(x)
+        if axis == .temporal {
+            q = rotaryEmbedding(q, heads: heads, axis: .temporal, offset: timeOffset)
+            k = rotaryEmbedding(k, heads: heads, axis: .temporal, offset: timeOffset)
+        }
+        return output(attention(query: q, key: k, value: value(x), heads: heads, axis: axis, causal: causal))
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        scoped("query", query) + scoped("key", key) + scoped("value", value) + scoped("output", output)
+    }
+}
+
+/// Two-layer MLP with GELU.
+public final class FeedForward: Module {
+    public let expand: Linear, contract: Linear
+
+    public init(width: Int, hidden: Int, outputStd: Float, generator: inout RandomGenerator) {
+        expand = Linear(width, hidden, generator: &generator)
+        contract = Linear(hidden, width, std: outputStd, generator: &generator)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { contract(gelu(expand(x))) }
+    public func namedParameters() -> [(name: String, tensor: Tensor)] { scoped("expand", expand) + scoped("contract", contract) }
+}
+
+/// One ST-transformer block (Genie §2.1): pre-norm residual spatial attention, then
+/// pre-norm residual causal temporal attention, then one feed-forward layer after both.
+public final class STBlock: Module {
+    public let spatialNorm: LayerNorm, spatial: AxisAttention
+    public let temporalNorm: LayerNorm, temporal: AxisAttention
+    public let feedForwardNorm: LayerNorm, feedForward: FeedForward
+
+    public init(_ config: TransformerConfig, generator: inout RandomGenerator) {
+        // Residual-branch outputs start small so that deep stacks begin near identity.
+        let outputStd = 0.02 / Float(2 * config.depth).squareRoot()
+        spatialNorm = LayerNorm(config.width)
+        spatial = AxisAttention(width: config.width, heads: config.heads, axis: .spatial, outputStd: outputStd, generator: &generator)
+        temporalNorm = LayerNorm(config.width)
+        temporal = AxisAttention(width: config.width, heads: config.heads, axis: .temporal, outputStd: outputStd, generator: &generator)
+        feedForwardNorm = LayerNorm(config.width)
+        feedForward = FeedForward(width: config.width, hidden: config.width * config.feedForwardMultiple, outputStd: outputStd, generator: &generator)
+    }
+
+    /// x: [B, T, S, C]. `timeOffset` is the absolute index of frame 0 (for rotary positions).
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0) -> Tensor {
+        var h = add(x, spatial(spatialNorm(x)))
+        h = add(h, temporal(temporalNorm(h), timeOffset: timeOffset))
+        return add(h, feedForward(feedForwardNorm(h)))
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        scoped("spatialNorm", spatialNorm) + scoped("spatial", spatial) + scoped("temporalNorm", temporalNorm)
+            + scoped("temporal", temporal) + scoped("feedForwardNorm", feedForwardNorm) + scoped("feedForward", feedForward)
+    }
+}
+
+/// A stack of ST blocks and a final LayerNorm: the backbone of the tokenizer's encoder and
+/// decoder, the latent action model's encoder and decoder, and the dynamics model.
+public final class STTransformer: Module {
+    public let blocks: [STBlock]
+    public let finalNorm: LayerNorm
+
+    public init(_ config: TransformerConfig, generator: inout RandomGenerator) {
+        blocks = (0..<config.depth).map { _ in STBlock(config, generator: &generator) }
+        finalNorm = LayerNorm(config.width)
+    }
+
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0) -> Tensor {
+        var h = x
+        for block in blocks { h = block(h, timeOffset: timeOffset) }
+        return finalNorm(h)
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        blocks.enumerated().flatMap { scoped("blocks.\($0.offset)", $0.element) } + scoped("finalNorm", finalNorm)
+    }
+}

@@ -1,0 +1,58 @@
+import GenieTensor
+
+/// A VQ-VAE bottleneck: a learned codebook, nearest-code lookup with a straight-through
+/// gradient, and restarts of codes that no input has chosen for a while (dead codes would
+/// otherwise waste capacity: the tokenizer's 1024 codes and, worse, the LAM's 8 actions).
+public final class VectorQuantizer: Module {
+    public let codebook: Tensor
+    public let commitment: Float
+    /// Training steps since each code was last chosen.
+    public private(set) var idleSteps: [Int]
+    /// A code idle for more than this many steps is moved onto a recent encoder output.
+    public var restartAfter: Int
+
+    public init(codes: Int, dimension: Int, commitment: Float = 0.25, restartAfter: Int = 100, generator: inout RandomGenerator) {
+        codebook = initialWeight([codes, dimension], std: 1 / Float(dimension).squareRoot(), &generator)
+        self.commitment = commitment
+        self.restartAfter = restartAfter
+        idleSteps = [Int](repeating: 0, count: codes)
+    }
+
+    public var codes: Int { codebook.shape[0] }
+    public var dimension: Int { codebook.shape[1] }
+
+    public func callAsFunction(_ z: Tensor) -> Quantized { vectorQuantize(z, codebook: codebook, commitment: commitment) }
+
+    /// The code vectors for given indices (decoding from stored tokens).
+    public func vectors(_ indices: [Int32], shape: [Int]) -> Tensor { embedding(indices, shape: shape, table: codebook) }
+
+    /// Updates usage after a training step and moves dead codes onto randomly chosen rows
+    /// of `z` (the encoder outputs of this step). Returns how many codes were restarted.
+    @discardableResult
+    public func updateUsageAndRestart(_ z: Tensor, indices: [Int32], generator: inout RandomGenerator) -> Int {
+        var used = [Bool](repeating: false, count: codes)
+        for i in indices { used[Int(i)] = true }
+        var restarted = 0
+        let rows = z.count / dimension
+        for k in 0..<codes {
+            idleSteps[k] = used[k] ? 0 : idleSteps[k] + 1
+            if idleSteps[k] > restartAfter && rows > 0 {
+                let r = generator.nextInt(rows)
+                for j in 0..<dimension {
+                    codebook.data[k * dimension + j] = z.data[r * dimension + j] + 0.01 * generator.nextNormal()
+                }
+                idleSteps[k] = 0
+                restarted += 1
+            }
+        }
+        return restarted
+    }
+
+    /// Restores the usage counters saved with a training state.
+    public func restoreIdleSteps(_ steps: [Int]) {
+        precondition(steps.count == codes)
+        idleSteps = steps
+    }
+
+    public func namedParameters() -> [(name: String, tensor: Tensor)] { [("codebook", codebook)] }
+}
