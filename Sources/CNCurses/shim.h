@@ -35,4 +35,6 @@ static inline int genie_put_cell(WINDOW *w, int y, int x, const wchar_t *ch, int
 static inline int genie_attr_set(WINDOW *w, attr_t attrs, int pair) {
     return wattr_set(w, attrs, 0, &pair);
 }
+/// Whether the current terminal's terminfo entry has the RGB (direct colour) capability.
+static inline int genie_has_rgb(void) { return tigetflag((char *)"RGB") > 0; }
 #endif

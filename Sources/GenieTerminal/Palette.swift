@@ -58,6 +58,8 @@ public enum Palette256 {
 public enum ColorMode: String, Sendable, Equatable {
     case direct
     case palette256
+    /// A terminal with only the eight ANSI colours: a poor picture, but a picture.
+    case ansi8
 
     /// The ncurses colour number for `color` in this mode.
     ///
@@ -71,6 +73,22 @@ public enum ColorMode: String, Sendable, Equatable {
             return max(v, 8)
         case .palette256:
             return Int32(Palette256.nearestIndex(color))
+        case .ansi8:
+            return Int32(ColorMode.nearestANSI(color))
         }
+    }
+
+    /// xterm's default RGB values of the eight ANSI colours.
+    static let ansiColors: [(Int, Int, Int)] = [
+        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+    ]
+
+    static func nearestANSI(_ c: RGB) -> Int {
+        var best = 0, bestDistance = Int.max
+        for (i, a) in ansiColors.enumerated() {
+            let d = (Int(c.r) - a.0) * (Int(c.r) - a.0) + (Int(c.g) - a.1) * (Int(c.g) - a.1) + (Int(c.b) - a.2) * (Int(c.b) - a.2)
+            if d < bestDistance { bestDistance = d; best = i }
+        }
+        return best
     }
 }
