@@ -1,2 +1,0 @@
-import XCTest
-final class GenieCLITestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class GenieTerminalTestsPlaceholder: XCTestCase { func testBuilds() {} }

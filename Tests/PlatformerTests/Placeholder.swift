@@ -1,2 +1,0 @@
-import XCTest
-final class PlatformerTestsPlaceholder: XCTestCase { func testBuilds() {} }
