@@ -106,16 +106,27 @@ public enum DatasetWriter {
                 guard force else { throw DatasetError.outputNotEmpty(out) }
                 for name in contents where name == "manifest.json" || isEpisodeName(name) {
                     do { try fm.removeItem(atPath: out + "/" + name) } catch {
-                        throw DatasetError.cannotWrite(out + "/" + name, reason: error.localizedDescription)
+                        throw DatasetError.cannotWrite(out + "/" + name, reason: reason(error))
                     }
                 }
             }
         } else {
             do { try fm.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-                throw DatasetError.cannotWrite(out, reason: error.localizedDescription)
+                throw DatasetError.cannotWrite(out, reason: reason(error))
             }
         }
         guard fm.isWritableFile(atPath: out) else { throw DatasetError.cannotWrite(out, reason: "permission denied") }
+    }
+
+    /// The operating system's words for a failed file operation (Foundation's own
+    /// messages on Linux say little more than "could not be completed").
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedFailureReason ?? ns.localizedDescription
     }
 
     static func isEpisodeName(_ name: String) -> Bool {
@@ -126,7 +137,7 @@ public enum DatasetWriter {
     public static func write(_ episode: Episode, index: Int, out: String) throws {
         let dir = out + "/" + episodeDirectory(index)
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw DatasetError.cannotWrite(dir, reason: error.localizedDescription)
+            throw DatasetError.cannotWrite(dir, reason: reason(error))
         }
         // Frames go through GenieMedia's libpng encoder, but are written with plain POSIX
         // calls: PNG.write and Foundation's Data.write fsync every file, which made
