@@ -17,8 +17,10 @@ public enum Physics {
     public static let groundAcceleration = 16
     public static let airAcceleration = 16  // one whole pixel: steering in the air always shows
     public static let maxRunSpeed = 40
-    public static let groundFriction = 12
-    public static let airFriction = 2
+    // Friction equals acceleration, so letting go of a key always shows in the next frame
+    // (a sub-pixel difference would make the action invisible to a model of the video).
+    public static let groundFriction = 16
+    public static let airFriction = 16
     public static let stompBounce = 80
     public static let enemySpeed = 8
 
