@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "GenieTensor", dependencies: ["CBLAS", "AtomicIO"]),
         // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
         .target(name: "GenieModels", dependencies: ["GenieTensor"]),
+        // Data loading, trainers, checkpoints and metrics.
+        .target(name: "GenieTraining", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
         // Frames, PNG I/O, action traces and the World protocol.
         .target(name: "GenieMedia", dependencies: ["CPNG", "AtomicIO"]),
 
@@ -33,12 +35,13 @@ let package = Package(
         .executableTarget(
             name: "genie",
             dependencies: [
-                "GenieTensor", "GenieModels", "GenieMedia", "Platformer", "GenieTerminal",
+                "GenieTensor", "GenieModels", "GenieTraining", "GenieMedia", "Platformer", "GenieTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor"]),
+        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia"]),
         .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),

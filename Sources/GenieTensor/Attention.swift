@@ -58,7 +58,7 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor,
     let probabilities = Storage(count: keepProbabilities ? tasks * lq * lk : 0, zeroed: false)
     let shift = lk - lq
 
-    let out = Tensor.result(q.shape, "attention.\(axis.rawValue)", inputs: [q, k, v]) { out in
+    let out = Tensor.result(q.shape, "attention.\(axis.rawValue)", inputs: [q, k, v], zeroed: false) { out in
         let dOut = out.grad!.pointer
         let dq = q.tracksGradient ? q.gradientBuffer() : nil
         let dk = k.tracksGradient ? k.gradientBuffer() : nil
@@ -169,7 +169,7 @@ public func rotaryEmbedding(_ x: Tensor, heads: Int, axis: AttentionAxis, offset
             }
         }
     }
-    let y = Tensor.result(x.shape, "rotary.\(axis.rawValue)", inputs: [x]) { y in
+    let y = Tensor.result(x.shape, "rotary.\(axis.rawValue)", inputs: [x], zeroed: false) { y in
         let g = Storage(count: x.count, zeroed: false)
         rotate(y.grad!.pointer, g.pointer, inverse: true)
         let dx = x.gradientBuffer()

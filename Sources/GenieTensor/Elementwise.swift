@@ -84,7 +84,7 @@ struct Broadcast {
 /// a + b, where b broadcasts to a's shape (e.g. a bias, a positional embedding, a scalar).
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     let plan = Broadcast(a.shape, b.shape)
-    let y = Tensor.result(a.shape, "add", inputs: [a, b]) { y in
+    let y = Tensor.result(a.shape, "add", inputs: [a, b], zeroed: false) { y in
         let dy = y.grad!.pointer
         if a.tracksGradient {
             let da = a.gradientBuffer()
@@ -107,7 +107,7 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// a · b elementwise, where b broadcasts to a's shape (e.g. a LayerNorm gain, a mask).
 public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let plan = Broadcast(a.shape, b.shape)
-    let y = Tensor.result(a.shape, "mul", inputs: [a, b]) { y in
+    let y = Tensor.result(a.shape, "mul", inputs: [a, b], zeroed: false) { y in
         let dy = y.grad!.pointer
         if a.tracksGradient {
             let da = a.gradientBuffer(), pb = b.data
@@ -133,7 +133,7 @@ public func sub(_ a: Tensor, _ b: Tensor) -> Tensor { add(a, scale(b, -1)) }
 
 /// x · s for a constant s.
 public func scale(_ x: Tensor, _ s: Float) -> Tensor {
-    let y = Tensor.result(x.shape, "scale", inputs: [x]) { y in
+    let y = Tensor.result(x.shape, "scale", inputs: [x], zeroed: false) { y in
         let dy = y.grad!.pointer, dx = x.gradientBuffer()
         for i in 0..<x.count { dx[i] += s * dy[i] }
     }
@@ -159,7 +159,7 @@ public func mean(_ x: Tensor) -> Tensor { scale(sum(x), 1 / Float(max(x.count, 1
 /// Applies a pointwise function with derivative `derivative(x, y)`, split over both cores.
 func pointwise(_ x: Tensor, _ name: String,
                _ f: @escaping (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
-    let y = Tensor.result(x.shape, name, inputs: [x]) { y in
+    let y = Tensor.result(x.shape, name, inputs: [x], zeroed: false) { y in
         let dy = y.grad!.pointer, dx = x.gradientBuffer(), px = x.data, py = y.data
         parallelRanges(x.count, work: x.count * 8) { r in
             for i in r { dx[i] += dy[i] * derivative(px[i], py[i]) }
@@ -172,17 +172,42 @@ func pointwise(_ x: Tensor, _ name: String,
     return y
 }
 
-/// GELU, tanh approximation (as in GPT-2).
+/// GELU, tanh approximation (as in GPT-2), 16 lanes at a time on both cores.
 public func gelu(_ x: Tensor) -> Tensor {
-    let c = Float((2 / Double.pi).squareRoot())
-    return pointwise(x, "gelu", { v in
-        0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
-    }, derivative: { v, _ in
-        let inner = c * (v + 0.044715 * v * v * v)
-        let t = tanhf(inner)
-        let sech2 = 1 - t * t
-        return 0.5 * (1 + t) + 0.5 * v * sech2 * c * (1 + 3 * 0.044715 * v * v)
-    })
+    let c = Float((2 / Double.pi).squareRoot()), a: Float = 0.044715
+    let n = x.count
+    let y = Tensor.result(x.shape, "gelu", inputs: [x], zeroed: false) { y in
+        let dy = y.grad!.pointer, dx = x.gradientBuffer(), px = x.data
+        parallelRanges(n, work: n * 8) { range in
+            forEachLane(n, range, { i in
+                let v = UnsafeRawPointer(px + i).loadUnaligned(as: Lanes.self)
+                let v2: Lanes = v * v
+                let t: Lanes = fastTanh(c * (v + a * v2 * v))
+                let slope: Lanes = (1 - t * t) * (c * (1 + 3 * a * v2))
+                let derivative: Lanes = 0.5 * (1 + t) + 0.5 * v * slope
+                let g = UnsafeRawPointer(dy + i).loadUnaligned(as: Lanes.self)
+                let old = UnsafeRawPointer(dx + i).loadUnaligned(as: Lanes.self)
+                UnsafeMutableRawPointer(dx + i).storeBytes(of: old + g * derivative, as: Lanes.self)
+            }, { i in
+                let v = px[i]
+                let t = fastTanh(c * (v + a * v * v * v))
+                dx[i] += dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * a * v * v))
+            })
+        }
+    }
+    let px = x.data, py = y.data
+    parallelRanges(n, work: n * 8) { range in
+        forEachLane(n, range, { i in
+            let v = UnsafeRawPointer(px + i).loadUnaligned(as: Lanes.self)
+            let inner: Lanes = c * (v + a * v * v * v)
+            let out: Lanes = 0.5 * v * (1 + fastTanh(inner))
+            UnsafeMutableRawPointer(py + i).storeBytes(of: out, as: Lanes.self)
+        }, { i in
+            let v = px[i]
+            py[i] = 0.5 * v * (1 + fastTanh(c * (v + a * v * v * v)))
+        })
+    }
+    return y
 }
 
 /// The logistic sigmoid.

@@ -5,7 +5,7 @@ public func embedding(_ indices: [Int32], shape: [Int], table: Tensor) -> Tensor
     precondition(indices.count == shape.reduce(1, *), "\(indices.count) indices do not fill \(shape)")
     let vocabulary = table.shape[0], d = table.shape[1]
     for i in indices { precondition(i >= 0 && Int(i) < vocabulary, "embedding index \(i) outside 0..<\(vocabulary)") }
-    let y = Tensor.result(shape + [d], "embedding", inputs: [table]) { y in
+    let y = Tensor.result(shape + [d], "embedding", inputs: [table], zeroed: false) { y in
         let dy = y.grad!.pointer, dt = table.gradientBuffer()
         for (r, index) in indices.enumerated() {
             let src = dy + r * d, dst = dt + Int(index) * d

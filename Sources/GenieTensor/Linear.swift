@@ -11,7 +11,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tens
     var outShape = x.shape
     outShape[outShape.count - 1] = outFeatures
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    let y = Tensor.result(outShape, "linear", inputs: inputs) { y in
+    let y = Tensor.result(outShape, "linear", inputs: inputs, zeroed: false) { y in
         let dy = y.grad!.pointer
         if x.tracksGradient {
             // dx += dy · Wᵀ
@@ -56,7 +56,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let kb = transposeB ? bc : br, n = transposeB ? br : bc
     precondition(k == kb, "matmul inner sizes differ: \(a.shape) \(b.shape)")
     let outShape = batched ? [batch, m, n] : [m, n]
-    let y = Tensor.result(outShape, "matmul", inputs: [a, b]) { y in
+    let y = Tensor.result(outShape, "matmul", inputs: [a, b], zeroed: false) { y in
         let dy = y.grad!.pointer
         for i in 0..<batch {
             let dyi = dy + i * m * n

@@ -7,7 +7,7 @@ public func layerNorm(_ x: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 
     precondition(gain.shape == [c] && bias.shape == [c], "layerNorm: gain and bias must be [\(c)]")
     let rows = x.count / c
     let mean = Storage(count: rows, zeroed: false), rstd = Storage(count: rows, zeroed: false)
-    let y = Tensor.result(x.shape, "layerNorm", inputs: [x, gain, bias]) { y in
+    let y = Tensor.result(x.shape, "layerNorm", inputs: [x, gain, bias], zeroed: false) { y in
         let dy = y.grad!.pointer, px = x.data, g = gain.data
         let dx: UnsafeMutablePointer<Float>? = x.tracksGradient ? x.gradientBuffer() : nil
         let dgain: UnsafeMutablePointer<Float>? = gain.tracksGradient ? gain.gradientBuffer() : nil
@@ -57,7 +57,7 @@ public func layerNorm(_ x: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 
 public func softmax(_ x: Tensor) -> Tensor {
     let c = x.shape.last!
     let rows = x.count / c
-    let y = Tensor.result(x.shape, "softmax", inputs: [x]) { y in
+    let y = Tensor.result(x.shape, "softmax", inputs: [x], zeroed: false) { y in
         let dy = y.grad!.pointer, py = y.data, dx = x.gradientBuffer()
         for r in 0..<rows {
             let yr = py + r * c, dyr = dy + r * c, dxr = dx + r * c

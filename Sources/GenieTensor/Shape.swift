@@ -59,7 +59,7 @@ public func permute(_ x: Tensor, _ order: [Int]) -> Tensor {
     let inStrides = contiguousStrides(x.shape)
     let viewStrides = order.map { inStrides[$0] }  // input strides seen in output order
     let outStrides = contiguousStrides(outShape)
-    let y = Tensor.result(outShape, "permute", inputs: [x]) { y in
+    let y = Tensor.result(outShape, "permute", inputs: [x], zeroed: false) { y in
         // Scatter dy back through the same view.
         stridedCopy(shape: outShape, source: y.grad!.pointer, sourceStrides: outStrides,
                     target: x.gradientBuffer(), targetStrides: viewStrides, accumulate: true)
@@ -78,7 +78,7 @@ public func slice(_ x: Tensor, axis: Int, _ range: Range<Int>) -> Tensor {
     let strides = contiguousStrides(x.shape)
     let offset = range.lowerBound * strides[axis]
     let outStrides = contiguousStrides(outShape)
-    let y = Tensor.result(outShape, "slice", inputs: [x]) { y in
+    let y = Tensor.result(outShape, "slice", inputs: [x], zeroed: false) { y in
         stridedCopy(shape: outShape, source: y.grad!.pointer, sourceStrides: outStrides,
                     target: x.gradientBuffer() + offset, targetStrides: strides, accumulate: true)
     }
@@ -100,7 +100,7 @@ public func concatenate(_ parts: [Tensor], axis: Int) -> Tensor {
     var offsets: [Int] = []
     var start = 0
     for p in parts { offsets.append(start * outStrides[axis]); start += p.shape[axis] }
-    let y = Tensor.result(outShape, "concatenate", inputs: parts) { y in
+    let y = Tensor.result(outShape, "concatenate", inputs: parts, zeroed: false) { y in
         for (p, o) in zip(parts, offsets) where p.tracksGradient {
             stridedCopy(shape: p.shape, source: y.grad!.pointer + o, sourceStrides: outStrides,
                         target: p.gradientBuffer(), targetStrides: contiguousStrides(p.shape), accumulate: true)

@@ -7,11 +7,60 @@ public final class Storage: @unchecked Sendable {
 
     public init(count: Int, zeroed: Bool = true) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
+        pointer = BufferPool.shared.take(max(count, 1))
+        if zeroed { pointer.update(repeating: 0, count: max(count, 1)) }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { BufferPool.shared.give(pointer, count: max(count, 1)) }
+}
+
+/// Keeps freed buffers for reuse by size. A training step allocates the same activation
+/// shapes every time; without reuse each large buffer is a fresh mmap whose pages the
+/// kernel must fault in and clear — measured at a sixth of a training step.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var cachedFloats = 0
+    /// Upper bound on floats kept for reuse (4 GiB).
+    private let capacity = 1 << 30
+    private var lock = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        pthread_mutex_lock(&lock)
+        if var list = free[count], let p = list.popLast() {
+            free[count] = list
+            cachedFloats -= count
+            pthread_mutex_unlock(&lock)
+            return p
+        }
+        pthread_mutex_unlock(&lock)
+        return .allocate(capacity: count)
+    }
+
+    func give(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        // Small buffers come cheaply from malloc: only pool what would be an mmap.
+        guard count >= 16_384 else { pointer.deallocate(); return }
+        pthread_mutex_lock(&lock)
+        if cachedFloats + count <= capacity {
+            free[count, default: []].append(pointer)
+            cachedFloats += count
+            pthread_mutex_unlock(&lock)
+        } else {
+            pthread_mutex_unlock(&lock)
+            pointer.deallocate()
+        }
+    }
+
+    /// Returns every cached buffer to the system.
+    func drain() {
+        pthread_mutex_lock(&lock)
+        for (_, list) in free { for p in list { p.deallocate() } }
+        free = [:]
+        cachedFloats = 0
+        pthread_mutex_unlock(&lock)
+    }
 }
 
 /// A dense, row-major float32 tensor that remembers how it was computed.
@@ -39,7 +88,7 @@ public final class Tensor: @unchecked Sendable {
     /// Whether operations record backward functions. Turned off for inference and metrics.
     @TaskLocal public static var gradientEnabled = true
 
-    public init(shape: [Int], storage: Storage? = nil, requiresGrad: Bool = false, operation: String = "leaf") {
+    public init(shape: [Int], storage: Storage? = nil, requiresGrad: Bool = false, operation: String = "leaf", zeroed: Bool = true) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
@@ -47,7 +96,7 @@ public final class Tensor: @unchecked Sendable {
             precondition(storage.count == count, "storage of \(storage.count) floats does not fit shape \(shape)")
             self.storage = storage
         } else {
-            self.storage = Storage(count: count)
+            self.storage = Storage(count: count, zeroed: zeroed)
         }
         self.requiresGrad = requiresGrad
         self.operation = operation
@@ -105,9 +154,10 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Builds an operation's result and, when gradients are wanted, attaches its backward.
-    static func result(_ shape: [Int], _ operation: String, inputs: [Tensor],
-                       storage: Storage? = nil, backward: @escaping (Tensor) -> Void) -> Tensor {
-        let out = Tensor(shape: shape, storage: storage, operation: operation)
+    /// `zeroed: false` is for operations that overwrite every element of their result.
+    static func result(_ shape: [Int], _ operation: String, inputs: [Tensor], storage: Storage? = nil,
+                       zeroed: Bool = true, backward: @escaping (Tensor) -> Void) -> Tensor {
+        let out = Tensor(shape: shape, storage: storage, operation: operation, zeroed: zeroed)
         if Tensor.gradientEnabled && inputs.contains(where: { $0.tracksGradient }) {
             out.parents = inputs
             out.backwardFunction = backward

@@ -6,7 +6,7 @@ import GenieTensor
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed: kernels against raw sgemm, and more.",
-        subcommands: [BenchKernels.self])
+        subcommands: [BenchKernels.self, BenchTrain.self, BenchRender.self])
 }
 
 /// Times `body`: runs it until at least `minimumSeconds` have passed (and at least 3 times)

@@ -1,0 +1,150 @@
+import Foundation
+import GenieMedia
+import GenieModels
+import GenieTensor
+
+/// Training the video tokenizer: reconstruct clips through the VQ bottleneck.
+public final class TokenizerTask: TrainingTask {
+    public let kind = "tokenizer"
+    public let tokenizer: VideoTokenizer
+    public var sampler: ClipSampler
+    var lastOutput: TokenizerOutput?
+    var lastFrames: Tensor?
+
+    public init(tokenizer: VideoTokenizer, sampler: ClipSampler) {
+        self.tokenizer = tokenizer
+        self.sampler = sampler
+    }
+
+    public var model: Module { tokenizer }
+
+    public func saveModel(to path: String, provenance: [String: String]) throws {
+        try Checkpoint.save(tokenizer, kind: kind, config: tokenizer.config, provenance: provenance, to: path)
+    }
+
+    public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
+        let (frames, _) = sampler.nextBatch(sampler.batch)
+        let out = tokenizer.trainingLoss(frames)
+        lastOutput = out
+        lastFrames = frames
+        return (out.loss, [("mse", out.reconstructionError), ("psnr", psnr(mse: out.reconstructionError)), ("vq", out.quantizationLoss)])
+    }
+
+    public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
+        guard let out = lastOutput else { return [] }
+        let restarted = tokenizer.quantizer.updateUsageAndRestart(out.encoderOutput, indices: out.indices, generator: &generator)
+        let used = Set(out.indices).count
+        lastOutput = nil  // frees the graph
+        return [("codes_used", Float(used)), ("codes_restarted", Float(restarted))]
+    }
+
+    public func sampleGrid() -> Frame {
+        let frames = lastFrames ?? sampler.peekBatch()
+        let reconstruction = withoutGradient { tokenizer.trainingLoss(frames).reconstruction }
+        let shown = min(frames.shape[1], 8), clips = min(frames.shape[0], 2)
+        var rows: [[Frame]] = []
+        for b in 0..<clips {
+            rows.append((0..<shown).map { frames.frame(batch: b, time: $0) })
+            rows.append((0..<shown).map { reconstruction.frame(batch: b, time: $0) })
+        }
+        return FrameGrid.make(rows, scale: 2)
+    }
+
+    public func state() -> [String: String] {
+        ["sampler": sampler.generator.state.map(String.init).joined(separator: ","),
+         "idle": tokenizer.quantizer.idleSteps.map(String.init).joined(separator: ",")]
+    }
+
+    public func restore(_ state: [String: String]) throws {
+        try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: tokenizer.quantizer)
+    }
+}
+
+/// Training the latent action model: predict frame t+1 from frames ≤ t and one of |A| codes.
+public final class LatentActionTask: TrainingTask {
+    public let kind = "lam"
+    public let lam: LatentActionModel
+    public var sampler: ClipSampler
+    var lastOutput: LatentActionOutput?
+    var lastFrames: Tensor?
+
+    public init(lam: LatentActionModel, sampler: ClipSampler) {
+        self.lam = lam
+        self.sampler = sampler
+    }
+
+    public var model: Module { lam }
+
+    public func saveModel(to path: String, provenance: [String: String]) throws {
+        try Checkpoint.save(lam, kind: kind, config: lam.config, provenance: provenance, to: path)
+    }
+
+    public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
+        let (frames, _) = sampler.nextBatch(sampler.batch)
+        let out = lam.trainingLoss(frames)
+        lastOutput = out
+        lastFrames = frames
+        return (out.loss, [("mse", out.reconstructionError), ("psnr", psnr(mse: out.reconstructionError))])
+    }
+
+    public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
+        guard let out = lastOutput else { return [] }
+        let restarted = lam.quantizer.updateUsageAndRestart(out.latents, indices: out.actions, generator: &generator)
+        var counts = [Int](repeating: 0, count: lam.config.actions)
+        for a in out.actions { counts[Int(a)] += 1 }
+        lastOutput = nil
+        let used = counts.filter { $0 > 0 }.count
+        // Perplexity of the batch's code histogram: |A| when all codes are used evenly.
+        let total = Float(out.actions.count)
+        let entropy = counts.filter { $0 > 0 }.map { Float($0) / total }.reduce(Float(0)) { $0 - $1 * logf($1) }
+        return [("codes_used", Float(used)), ("code_perplexity", expf(entropy)), ("codes_restarted", Float(restarted))]
+    }
+
+    public func sampleGrid() -> Frame {
+        let frames = lastFrames ?? sampler.peekBatch()
+        let prediction = withoutGradient { lam.trainingLoss(frames).prediction }
+        let shown = min(frames.shape[1] - 1, 8), clips = min(frames.shape[0], 2)
+        var rows: [[Frame]] = []
+        for b in 0..<clips {
+            rows.append((1...shown).map { frames.frame(batch: b, time: $0) })
+            rows.append((0..<shown).map { prediction.frame(batch: b, time: $0) })
+        }
+        return FrameGrid.make(rows, scale: 2)
+    }
+
+    public func state() -> [String: String] {
+        ["sampler": sampler.generator.state.map(String.init).joined(separator: ","),
+         "idle": lam.quantizer.idleSteps.map(String.init).joined(separator: ",")]
+    }
+
+    public func restore(_ state: [String: String]) throws {
+        try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: lam.quantizer)
+    }
+}
+
+func restoreSamplerAndCodes(_ state: [String: String], sampler: inout ClipSampler, quantizer: VectorQuantizer) throws {
+    let words = (state["sampler"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+    let idle = (state["idle"] ?? "").split(separator: ",").compactMap { Int($0) }
+    guard words.count == 4, idle.count == quantizer.codes else {
+        throw CheckpointError.badConfig("training state", reason: "sampler or code usage state missing")
+    }
+    sampler.generator = RandomGenerator(state: words)
+    quantizer.restoreIdleSteps(idle)
+}
+
+/// PSNR in dB of images in [0, 1] with the given mean squared error.
+public func psnr(mse: Float) -> Float { 10 * log10f(1 / max(mse, 1e-10)) }
+
+extension ClipSampler {
+    /// Batch size used by the trainer (set by the CLI).
+    public var batch: Int {
+        get { batchSize }
+        set { batchSize = newValue }
+    }
+
+    /// A batch drawn without moving the sampler (for sample grids before the first step).
+    public func peekBatch() -> Tensor {
+        var copy = self
+        return copy.nextBatch(batchSize).frames
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import GenieMedia
+import GenieModels
+import GenieTensor
+
+/// The dataset as the dynamics model sees it: tokenizer codes for every frame and the LAM's
+/// latent action for every transition, computed once by the frozen networks and stored in
+/// the run folder (the dynamics trainer never runs the tokenizer per step).
+public struct TokenizedDataset: Sendable {
+    /// Per episode: codes [frames · S].
+    public let tokens: [[Int32]]
+    /// Per episode: latent actions [frames − 1].
+    public let actions: [[Int32]]
+    public let tokensPerFrame: Int
+
+    /// Encodes each episode in windows of `window` frames (the tokenizer's and LAM's
+    /// temporal context); LAM windows overlap by one frame so every transition gets an action.
+    public static func build(dataset: VideoDataset, tokenizer: VideoTokenizer, lam: LatentActionModel, window: Int,
+                             progress: ((Int, Int) -> Void)? = nil) -> TokenizedDataset {
+        var allTokens: [[Int32]] = [], allActions: [[Int32]] = []
+        for (index, episode) in dataset.episodes.enumerated() {
+            let n = episode.frames.count
+            var tokens: [Int32] = []
+            var start = 0
+            while start < n {
+                let length = min(window, n - start)
+                let frames = ClipSampler.frames(dataset, clips: [(index, start)], length: length)
+                tokens += tokenizer.encode(frames)
+                start += length
+            }
+            var actions: [Int32] = []
+            start = 0
+            while start < n - 1 {
+                let length = min(window, n - start)
+                let frames = ClipSampler.frames(dataset, clips: [(index, start)], length: length)
+                actions += lam.inferActions(frames)
+                start += length - 1
+            }
+            allTokens.append(tokens)
+            allActions.append(actions)
+            progress?(index + 1, dataset.episodes.count)
+        }
+        return TokenizedDataset(tokens: allTokens, actions: allActions, tokensPerFrame: tokenizer.config.tokensPerFrame)
+    }
+
+    public func save(to path: String, key: String) throws {
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for (i, (t, a)) in zip(tokens, actions).enumerated() {
+            tensors.append(("tokens.\(i)", Tensor(t.map(Float.init), shape: [t.count])))
+            tensors.append(("actions.\(i)", Tensor(a.map(Float.init), shape: [a.count])))
+        }
+        try SafeTensorsFile.write(tensors, metadata: ["key": key, "episodes": String(tokens.count), "tokens_per_frame": String(tokensPerFrame)], to: path)
+    }
+
+    /// The cache at `path` if it was built for `key` (same data and same frozen networks).
+    public static func load(from path: String, key: String) -> TokenizedDataset? {
+        guard let file = try? SafeTensorsFile.read(path), file.metadata["key"] == key,
+              let episodes = Int(file.metadata["episodes"] ?? ""), let s = Int(file.metadata["tokens_per_frame"] ?? "") else { return nil }
+        var tokens: [[Int32]] = [], actions: [[Int32]] = []
+        for i in 0..<episodes {
+            guard let t = try? file.tensor("tokens.\(i)"), let a = try? file.tensor("actions.\(i)") else { return nil }
+            tokens.append(t.array.map { Int32($0) })
+            actions.append(a.array.map { Int32($0) })
+        }
+        return TokenizedDataset(tokens: tokens, actions: actions, tokensPerFrame: s)
+    }
+}
+
+/// Training the dynamics model: MaskGIT on tokens, conditioned on the LAM's latent actions.
+public final class DynamicsTask: TrainingTask {
+    public let kind = "dynamics"
+    public let dynamics: DynamicsModel
+    public let data: TokenizedDataset
+    /// Decodes tokens for the sample grid.
+    public let tokenizer: VideoTokenizer
+    public let batch: Int, clipLength: Int
+    public var clipGenerator: RandomGenerator
+    let starts: [(Int, Int)]
+    var lastBatch: (tokens: [Int32], actions: [Int32], mask: [Bool])?
+
+    public init(dynamics: DynamicsModel, data: TokenizedDataset, tokenizer: VideoTokenizer, batch: Int, clipLength: Int, dataSeed: UInt64) throws {
+        self.dynamics = dynamics
+        self.data = data
+        self.tokenizer = tokenizer
+        self.batch = batch
+        self.clipLength = clipLength
+        clipGenerator = RandomGenerator(seed: dataSeed)
+        var starts: [(Int, Int)] = []
+        for (e, t) in data.tokens.enumerated() {
+            let frames = t.count / data.tokensPerFrame
+            if frames >= clipLength { for s in 0...(frames - clipLength) { starts.append((e, s)) } }
+        }
+        guard !starts.isEmpty else { throw DatasetError.episodeTooShort("tokenized data", frames: 0, needed: clipLength) }
+        self.starts = starts
+    }
+
+    public var model: Module { dynamics }
+
+    public func saveModel(to path: String, provenance: [String: String]) throws {
+        try Checkpoint.save(dynamics, kind: kind, config: dynamics.config, provenance: provenance, to: path)
+    }
+
+    func nextClips() -> (tokens: [Int32], actions: [Int32]) {
+        let s = data.tokensPerFrame
+        var tokens: [Int32] = [], actions: [Int32] = []
+        for _ in 0..<batch {
+            let (e, start) = starts[clipGenerator.nextInt(starts.count)]
+            tokens += data.tokens[e][(start * s)..<((start + clipLength) * s)]
+            actions += data.actions[e][start..<(start + clipLength - 1)]
+        }
+        return (tokens, actions)
+    }
+
+    public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
+        let (tokens, actions) = nextClips()
+        let mask = dynamics.sampleMask(batch: batch, frames: clipLength, generator: &generator)
+        lastBatch = (tokens, actions, mask)
+        let out = dynamics.trainingLoss(tokens: tokens, actions: actions, batch: batch, frames: clipLength, mask: mask)
+        return (out.loss, [("masked_accuracy", out.maskedAccuracy)])
+    }
+
+    public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] { [] }
+
+    /// Real frames (decoded codes) above the model's teacher-forced predictions of the
+    /// masked tokens, for the first clip of the last batch.
+    public func sampleGrid() -> Frame {
+        let s = data.tokensPerFrame, k = dynamics.config.codebookSize
+        let (tokens, actions, mask) = lastBatch ?? { let c = nextClips(); return (c.tokens, c.actions, [Bool](repeating: true, count: c.tokens.count)) }()
+        let clipTokens = Array(tokens[0..<(clipLength * s)]), clipMask = Array(mask[0..<(clipLength * s)])
+        let input = zip(clipTokens, clipMask).map { $1 ? dynamics.maskToken : $0 }
+        let logits = withoutGradient { dynamics.logits(tokens: input, actions: Array(actions[0..<(clipLength - 1)]), batch: 1, frames: clipLength) }
+        var predicted = clipTokens
+        for i in 0..<predicted.count where clipMask[i] {
+            let row = logits.data + i * k
+            var best = 0
+            for j in 1..<k where row[j] > row[best] { best = j }
+            predicted[i] = Int32(best)
+        }
+        let real = tokenizer.decode(codes: clipTokens, batch: 1, frames: clipLength)
+        let guess = tokenizer.decode(codes: predicted, batch: 1, frames: clipLength)
+        let shown = min(clipLength, 8)
+        return FrameGrid.make([(0..<shown).map { real.frame(batch: 0, time: $0) }, (0..<shown).map { guess.frame(batch: 0, time: $0) }], scale: 2)
+    }
+
+    public func state() -> [String: String] { ["clips": clipGenerator.state.map(String.init).joined(separator: ",")] }
+
+    public func restore(_ state: [String: String]) throws {
+        let words = (state["clips"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+        guard words.count == 4 else { throw CheckpointError.badConfig("training state", reason: "clip sampler state missing") }
+        clipGenerator = RandomGenerator(state: words)
+    }
+}

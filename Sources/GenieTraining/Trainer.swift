@@ -1,0 +1,218 @@
+import Foundation
+import GenieMedia
+import GenieModels
+import GenieTensor
+
+/// Settings of one training run; saved with its state so that `--resume` continues the
+/// same run.
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    public var steps = 5000
+    public var batch = 8
+    public var clipLength = 16
+    public var learningRate: Float = 3e-4
+    public var warmupSteps = 200
+    public var weightDecay: Float = 0.01
+    public var gradientClip: Float = 1.0
+    public var checkpointEvery = 250
+    public var sampleEvery = 250
+    public var logEvery = 10
+    /// Seeds initialisation, masking and restarts.
+    public var seed: UInt64 = 1
+    /// Seeds the order of clips.
+    public var dataSeed: UInt64 = 2
+    public init() {}
+}
+
+/// What the trainer needs from one network: a loss on the next batch, a hook after each
+/// update, a picture of how it is doing, and the state that exact resumption needs.
+public protocol TrainingTask: AnyObject {
+    var kind: String { get }
+    var model: Module { get }
+    /// Saves the model checkpoint (weights + config + provenance).
+    func saveModel(to path: String, provenance: [String: String]) throws
+    /// Forward on the next batch: the loss to back-propagate and figures for the log.
+    func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)])
+    /// Runs after the optimiser update (dead-code restarts).
+    func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)]
+    /// A grid of real and predicted frames.
+    func sampleGrid() -> Frame
+    /// Everything besides weights and optimiser that resumption needs, as strings.
+    func state() -> [String: String]
+    func restore(_ state: [String: String]) throws
+}
+
+/// Asks long-running work to stop at the next safe point (Ctrl-C, SIGTERM).
+public enum StopRequest {
+    nonisolated(unsafe) static var flag: sig_atomic_t = 0
+    public static var requested: Bool { flag != 0 }
+    /// Installs handlers for SIGINT and SIGTERM that only set the flag.
+    public static func install() {
+        signal(SIGINT) { _ in StopRequest.flag = 1 }
+        signal(SIGTERM) { _ in StopRequest.flag = 1 }
+    }
+}
+
+/// The training loop shared by the three networks: AdamW with warm-up and cosine decay,
+/// gradient clipping, a progress bar, a CSV log, sample grids, and atomic checkpoints
+/// (every N steps and on Ctrl-C) from which `--resume` continues exactly.
+public final class Trainer {
+    public let task: TrainingTask
+    public let options: TrainingOptions
+    public let runDirectory: String
+    public let optimizer: AdamW
+    public var generator: RandomGenerator
+    public var provenance: [String: String]
+    /// Prints progress; `nil` for silence (tests).
+    public var progress: ProgressReporter?
+
+    public var modelPath: String { runDirectory + "/\(task.kind).safetensors" }
+    public var statePath: String { runDirectory + "/\(task.kind).state.safetensors" }
+    var logPath: String { runDirectory + "/\(task.kind).log.csv" }
+
+    public init(task: TrainingTask, options: TrainingOptions, runDirectory: String, provenance: [String: String] = [:]) throws {
+        self.task = task
+        self.options = options
+        self.runDirectory = runDirectory
+        self.provenance = provenance
+        let named = task.model.namedParameters()
+        // Matrices decay; gains, biases, embeddings, positions and codebooks do not.
+        let decays = named.map { $0.tensor.rank == 2 && $0.name.hasSuffix("weight") }
+        optimizer = AdamW(parameters: named.map(\.tensor), learningRate: options.learningRate, weightDecay: options.weightDecay, decays: decays)
+        generator = RandomGenerator(seed: options.seed &* 0x9E37_79B9 &+ 17)
+        try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
+    }
+
+    public var step: Int { optimizer.step }
+
+    /// Continues from the state saved in the run folder.
+    public func resume() throws {
+        let (model, state) = (try SafeTensorsFile.read(modelPath), try SafeTensorsFile.read(statePath))
+        try Checkpoint.loadWeights(task.model, from: model)
+        let named = task.model.namedParameters()
+        let first = try named.map { try state.tensor("adam.m.\($0.name)", shape: $0.tensor.shape) }
+        let second = try named.map { try state.tensor("adam.v.\($0.name)", shape: $0.tensor.shape) }
+        guard let stepText = state.metadata["step"], let savedStep = Int(stepText),
+              let rng = state.metadata["rng"], let words = Optional(rng.split(separator: ",").compactMap { UInt64($0) }), words.count == 4 else {
+            throw CheckpointError.badConfig(statePath, reason: "training state lacks step or rng")
+        }
+        if let saved = state.metadata["options"], let decoded = try? JSONDecoder().decode(TrainingOptions.self, from: Data(saved.utf8)), decoded != options {
+            // Same run, other settings: allowed for steps only (to extend a run).
+            var a = decoded, b = options
+            a.steps = 0; b.steps = 0
+            if a != b { throw CheckpointError.mismatched("--resume with settings other than the run's (\(statePath)); only --steps may change") }
+        }
+        optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
+        generator = RandomGenerator(state: words)
+        try task.restore(state.metadata)
+        trimLog(after: savedStep)
+    }
+
+    /// Writes the model checkpoint and the training state, each atomically.
+    public func saveCheckpoint() throws {
+        var info = provenance
+        info["steps"] = String(step)
+        try task.saveModel(to: modelPath, provenance: info)
+        let named = task.model.namedParameters()
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for (i, p) in named.enumerated() {
+            tensors.append(("adam.m.\(p.name)", optimizer.firstMoments[i]))
+            tensors.append(("adam.v.\(p.name)", optimizer.secondMoments[i]))
+        }
+        var metadata = task.state()
+        metadata["step"] = String(step)
+        metadata["rng"] = generator.state.map(String.init).joined(separator: ",")
+        metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        try SafeTensorsFile.write(tensors, metadata: metadata, to: statePath)
+    }
+
+    /// Runs until `options.steps` (or a stop request); returns the mean loss of the last
+    /// logged window.
+    @discardableResult
+    public func run() throws -> Float {
+        let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
+        var window: [Float] = []
+        var lastMean: Float = .nan
+        let start = Date()
+        let startStep = step
+        while step < options.steps {
+            if StopRequest.requested { break }
+            optimizer.zeroGradients()
+            let (loss, figures) = task.loss(generator: &generator)
+            loss.backward()
+            let norm = clipGradientNorm(optimizer.parameters, maxNorm: options.gradientClip)
+            optimizer.learningRate = schedule.rate(at: step + 1)
+            optimizer.update()
+            let after = task.afterUpdate(generator: &generator)
+            window.append(loss.item)
+            if step % options.logEvery == 0 || step == options.steps {
+                lastMean = window.reduce(0, +) / Float(window.count)
+                window.removeAll()
+                let columns = [("step", Float(step)), ("loss", lastMean), ("grad_norm", norm), ("lr", optimizer.learningRate)] + figures + after
+                appendLog(columns)
+                let elapsed = Date().timeIntervalSince(start)
+                let rate = Double(step - startStep) / max(elapsed, 1e-9)
+                progress?.update(step: step, total: options.steps, stepsPerSecond: rate,
+                                 text: "loss \(String(format: "%.4f", lastMean)) " + figures.map { "\($0.0) \(String(format: "%.3g", $0.1))" }.joined(separator: " "))
+            }
+            if step % options.sampleEvery == 0 {
+                try PNG.write(task.sampleGrid(), to: runDirectory + "/samples/\(task.kind)_step\(String(format: "%06d", step)).png")
+            }
+            if step % options.checkpointEvery == 0 { try saveCheckpoint() }
+        }
+        try saveCheckpoint()
+        progress?.finish(step: step, total: options.steps, stopped: StopRequest.requested)
+        return lastMean
+    }
+
+    func appendLog(_ columns: [(String, Float)]) {
+        let header = columns.map(\.0).joined(separator: ",")
+        let row = columns.map { $0.0 == "step" ? String(Int($0.1)) : String($0.1) }.joined(separator: ",")
+        if !FileManager.default.fileExists(atPath: logPath) {
+            FileManager.default.createFile(atPath: logPath, contents: Data((header + "\n").utf8))
+        }
+        if let handle = FileHandle(forWritingAtPath: logPath) {
+            handle.seekToEndOfFile()
+            handle.write(Data((row + "\n").utf8))
+            try? handle.close()
+        }
+    }
+
+    /// Drops log rows past the resumed step, so the log reads as one straight run.
+    func trimLog(after savedStep: Int) {
+        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return }
+        var lines = text.split(separator: "\n").map(String.init)
+        guard !lines.isEmpty else { return }
+        let header = lines.removeFirst()
+        let kept = lines.filter { Int($0.split(separator: ",").first ?? "") ?? 0 <= savedStep }
+        try? ([header] + kept).joined(separator: "\n").appending("\n").write(toFile: logPath, atomically: true, encoding: .utf8)
+    }
+}
+
+/// A one-line progress bar on stderr (plain lines when stderr is not a terminal).
+public final class ProgressReporter {
+    let label: String
+    let isTerminal = isatty(STDERR_FILENO) != 0
+    var lastPlain = Date.distantPast
+
+    public init(label: String) { self.label = label }
+
+    public func update(step: Int, total: Int, stepsPerSecond: Double, text: String) {
+        let fraction = Double(step) / Double(max(total, 1))
+        let remaining = stepsPerSecond > 0 ? Double(total - step) / stepsPerSecond : 0
+        let eta = String(format: "%d:%02d:%02d", Int(remaining) / 3600, Int(remaining) / 60 % 60, Int(remaining) % 60)
+        let line = "\(label) \(step)/\(total) \(text) \(String(format: "%.2f", stepsPerSecond)) steps/s ETA \(eta)"
+        if isTerminal {
+            let width = 24, filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(line)".utf8))
+        } else if Date().timeIntervalSince(lastPlain) > 30 || step == total {
+            lastPlain = Date()
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    public func finish(step: Int, total: Int, stopped: Bool) {
+        let message = stopped ? "stopped at step \(step) of \(total); checkpoint written (continue with --resume)" : "finished \(step) steps"
+        FileHandle.standardError.write(Data(((isTerminal ? "\n" : "") + "\(label): \(message)\n").utf8))
+    }
+}

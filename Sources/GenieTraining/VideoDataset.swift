@@ -1,0 +1,208 @@
+import Foundation
+import GenieMedia
+import GenieTensor
+
+/// Why a data folder cannot be used, with the path that is wrong.
+public enum DatasetError: Error, CustomStringConvertible, Equatable {
+    case notFound(String)
+    case empty(String)
+    case notPNG(String)
+    case unreadable(String, reason: String)
+    case mixedFrameSizes(String, expected: String, found: String)
+    case episodeTooShort(String, frames: Int, needed: Int)
+    case badActions(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let p): return "data folder not found: \(p)"
+        case .empty(let p): return "no PNG frame sequences found in \(p) (expected folders of frame_NNNNN.png, e.g. from `genie data generate`)"
+        case .notPNG(let p): return "not a PNG frame: \(p) (an episode folder holds only PNG frames, actions.csv and manifest.json)"
+        case .unreadable(let p, let r): return "cannot read \(p): \(r)"
+        case .mixedFrameSizes(let p, let e, let f): return "frame \(p) is \(f) but the dataset's frames are \(e); all frames must have one size"
+        case .episodeTooShort(let p, let n, let k): return "no episode in \(p) has the \(k) frames a clip needs (longest: \(n))"
+        case .badActions(let p, let r): return "malformed actions file \(p): \(r)"
+        }
+    }
+}
+
+/// One video: its frames (8-bit RGB, kept compact in memory) and, when the folder has an
+/// actions.csv, the true action after each frame and its equivalence class.
+public struct Episode: Sendable {
+    public let path: String
+    public let frames: [Frame]
+    public let actions: [Int]?
+    public let actionClasses: [Int]?
+}
+
+/// Unlabeled video for training: every folder (at any depth) that holds PNG frames is one
+/// episode, its frames in name order. Genie learns from video alone; actions.csv, where
+/// present, is read only for evaluation.
+public struct VideoDataset: Sendable {
+    public let root: String
+    public let episodes: [Episode]
+    public let frameWidth: Int
+    public let frameHeight: Int
+
+    public var frameCount: Int { episodes.reduce(0) { $0 + $1.frames.count } }
+
+    /// Files an episode folder may hold besides its frames.
+    static let companionFiles: Set<String> = ["actions.csv", "manifest.json", "trace.json"]
+
+    public init(root: String, maxEpisodes: Int? = nil) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DatasetError.notFound(root)
+        }
+        self.root = root
+        var folders: [String] = []
+        try Self.collectEpisodeFolders(root, into: &folders)
+        folders.sort()
+        if let maxEpisodes { folders = Array(folders.prefix(maxEpisodes)) }
+        guard !folders.isEmpty else { throw DatasetError.empty(root) }
+        // Decode on both cores; each folder is independent.
+        nonisolated(unsafe) var loaded = [Result<Episode, Error>?](repeating: nil, count: folders.count)
+        let list = folders
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            for i in stride(from: worker, to: list.count, by: 2) {
+                loaded[i] = Result { try Self.loadEpisode(list[i]) }
+            }
+        }
+        let episodes = try loaded.map { try $0!.get() }
+        let first = episodes[0].frames[0]
+        for e in episodes {
+            for (i, f) in e.frames.enumerated() where f.width != first.width || f.height != first.height {
+                throw DatasetError.mixedFrameSizes("\(e.path)/frame \(i)", expected: "\(first.width)x\(first.height)", found: "\(f.width)x\(f.height)")
+            }
+        }
+        self.episodes = episodes
+        frameWidth = first.width
+        frameHeight = first.height
+    }
+
+    static func collectEpisodeFolders(_ folder: String, into result: inout [String]) throws {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            throw DatasetError.unreadable(folder, reason: "\(error.localizedDescription)")
+        }
+        var hasFrames = false
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = folder + "/" + name
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            if isDirectory.boolValue { try collectEpisodeFolders(path, into: &result) } else if name.lowercased().hasSuffix(".png") { hasFrames = true }
+        }
+        if hasFrames { result.append(folder) }
+    }
+
+    static func loadEpisode(_ folder: String) throws -> Episode {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+        var frames: [Frame] = []
+        for name in names {
+            let path = folder + "/" + name
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            if isDirectory.boolValue || companionFiles.contains(name) { continue }
+            guard name.lowercased().hasSuffix(".png") else { throw DatasetError.notPNG(path) }
+            do { frames.append(try PNG.read(path)) } catch {
+                throw DatasetError.unreadable(path, reason: "\(error)")
+            }
+            if let f = frames.last, f.width != frames[0].width || f.height != frames[0].height {
+                throw DatasetError.mixedFrameSizes(path, expected: "\(frames[0].width)x\(frames[0].height)", found: "\(f.width)x\(f.height)")
+            }
+        }
+        var actions: [Int]? = nil, classes: [Int]? = nil
+        let csv = folder + "/actions.csv"
+        if FileManager.default.fileExists(atPath: csv) {
+            (actions, classes) = try readActions(csv, frames: frames.count)
+        }
+        return Episode(path: folder, frames: frames, actions: actions, actionClasses: classes)
+    }
+
+    /// Reads `t,action[,class]` rows: the action applied after frame t.
+    static func readActions(_ path: String, frames: Int) throws -> ([Int], [Int]?) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw DatasetError.badActions(path, reason: "unreadable") }
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first else { throw DatasetError.badActions(path, reason: "empty") }
+        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard columns.count >= 2, columns[0] == "t", columns[1] == "action" else {
+            throw DatasetError.badActions(path, reason: "header must start with t,action")
+        }
+        let classColumn = columns.firstIndex(of: "class")
+        lines.removeFirst()
+        var actions: [Int] = [], classes: [Int] = []
+        for (row, line) in lines.enumerated() {
+            let fields = line.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard fields.count == columns.count, let t = fields[0], let a = fields[1], t == row, a >= 0 else {
+                throw DatasetError.badActions(path, reason: "line \(row + 2) is not `\(row),<action>…`")
+            }
+            actions.append(a)
+            if let c = classColumn, let v = fields[c] { classes.append(v) }
+        }
+        guard actions.count >= frames - 1 else {
+            throw DatasetError.badActions(path, reason: "\(actions.count) actions for \(frames) frames")
+        }
+        return (actions, classColumn == nil ? nil : classes)
+    }
+}
+
+/// Draws random clips of T consecutive frames. Its generator is the "data position" a
+/// checkpoint saves, so a resumed run sees exactly the clips a straight run would.
+public struct ClipSampler: Sendable {
+    public let dataset: VideoDataset
+    public let clipLength: Int
+    public var generator: RandomGenerator
+    public var batchSize = 8
+    /// (episode, first frame) of every possible clip.
+    let starts: [(Int, Int)]
+
+    public init(dataset: VideoDataset, clipLength: Int, seed: UInt64) throws {
+        self.dataset = dataset
+        self.clipLength = clipLength
+        generator = RandomGenerator(seed: seed)
+        var starts: [(Int, Int)] = []
+        for (e, episode) in dataset.episodes.enumerated() where episode.frames.count >= clipLength {
+            for s in 0...(episode.frames.count - clipLength) { starts.append((e, s)) }
+        }
+        guard !starts.isEmpty else {
+            throw DatasetError.episodeTooShort(dataset.root, frames: dataset.episodes.map(\.frames.count).max() ?? 0, needed: clipLength)
+        }
+        self.starts = starts
+    }
+
+    /// The next batch: frames [B, T, H, W, 3] as floats in [0, 1], and where they came from.
+    public mutating func nextBatch(_ batch: Int) -> (frames: Tensor, clips: [(episode: Int, start: Int)]) {
+        var clips: [(episode: Int, start: Int)] = []
+        for _ in 0..<batch {
+            let (e, s) = starts[generator.nextInt(starts.count)]
+            clips.append((e, s))
+        }
+        return (Self.frames(dataset, clips: clips, length: clipLength), clips)
+    }
+
+    /// Frames of the given clips as a float tensor [B, T, H, W, 3] in [0, 1].
+    public static func frames(_ dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int) -> Tensor {
+        let h = dataset.frameHeight, w = dataset.frameWidth
+        let out = Tensor(shape: [clips.count, length, h, w, 3], zeroed: false)
+        let frameSize = h * w * 3
+        for (b, clip) in clips.enumerated() {
+            for t in 0..<length {
+                let pixels = dataset.episodes[clip.episode].frames[clip.start + t].pixels
+                let dst = out.data + (b * length + t) * frameSize
+                for i in 0..<frameSize { dst[i] = Float(pixels[i]) * (1 / 255) }
+            }
+        }
+        return out
+    }
+}
+
+extension Tensor {
+    /// Frame `t` of clip `b` of a [B, T, H, W, 3] tensor in [0, 1], as 8-bit RGB.
+    public func frame(batch b: Int, time t: Int) -> Frame {
+        let (h, w) = (shape[2], shape[3])
+        let frameSize = h * w * 3
+        let src = data + ((b * shape[1]) + t) * frameSize
+        var pixels = [UInt8](repeating: 0, count: frameSize)
+        for i in 0..<frameSize { pixels[i] = UInt8(max(0, min(255, (src[i] * 255).rounded()))) }
+        return Frame(width: w, height: h, pixels: pixels)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import GenieModels
+import GenieTensor
+
+/// `genie bench train`: training throughput of each network at its default configuration.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training tokens/s and achieved GFLOP/s ÷ raw sgemm GFLOP/s for tokenizer, LAM and dynamics.")
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+    @Option(help: "Clips per batch.") var batch = 8
+    @Option(help: "Frames per clip.") var frames = 16
+    @Option(help: "Timed steps per model.") var steps = 3
+    @Option(help: "Patch size of the tokenizer to measure.") var patch: Int?
+
+    func run() throws {
+        var g = RandomGenerator(seed: 5)
+        let big = Tensor.zeros([2048, 2048])
+        for i in 0..<big.count { big.data[i] = g.nextNormal() }
+        let c = Tensor.zeros([2048, 2048])
+        let sgemmSeconds = measure(minimumSeconds: 0.5) {
+            gemm(transposeA: false, transposeB: false, m: 2048, n: 2048, k: 2048, a: big.data, lda: 2048, b: big.data, ldb: 2048, c: c.data, ldc: 2048)
+        }
+        let sgemm = 2 * pow(2048.0, 3) / sgemmSeconds / 1e9
+        var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "openblas_core": BLASInfo.coreName,
+                                     "sgemm_gflops": rounded(sgemm, 1), "batch": batch, "frames": frames]
+
+        func time(_ name: String, parameters: [Tensor], tokens: Int, flops: Double, _ step: () -> Tensor) {
+            let optimizer = AdamW(parameters: parameters, learningRate: 1e-4)
+            func once() { optimizer.zeroGradients(); let loss = step(); loss.backward(); optimizer.update() }
+            once()
+            let start = Date()
+            for _ in 0..<steps { once() }
+            let seconds = Date().timeIntervalSince(start) / Double(steps)
+            let gflops = flops / seconds / 1e9
+            report["\(name)_seconds_per_step"] = rounded(seconds, 3)
+            report["\(name)_tokens_per_second"] = rounded(Double(tokens) / seconds, 0)
+            report["\(name)_gflops"] = rounded(gflops, 1)
+            report["\(name)_efficiency"] = rounded(gflops / sgemm)
+            report["\(name)_parameters"] = parameters.reduce(0) { $0 + $1.count }
+            if !json {
+                print("\(name): \(rounded(seconds, 3)) s/step, \(Int(Double(tokens) / seconds)) tokens/s, \(rounded(gflops, 1)) GFLOP/s = \(rounded(gflops / sgemm)) of raw sgemm, \(parameters.reduce(0) { $0 + $1.count }) parameters")
+            }
+        }
+        func randomFrames(_ c: Int, _ h: Int, _ w: Int) -> Tensor {
+            let t = Tensor.zeros([batch, frames, h, w, c])
+            for i in 0..<t.count { t.data[i] = g.nextFloat() }
+            return t
+        }
+        var tokenizerConfig = TokenizerConfig()
+        if let patch { tokenizerConfig.patch = patch }
+        let tokenizer = VideoTokenizer(tokenizerConfig, seed: 1)
+        let clip = randomFrames(3, tokenizerConfig.frameHeight, tokenizerConfig.frameWidth)
+        time("tokenizer", parameters: tokenizer.parameters, tokens: batch * frames * tokenizerConfig.tokensPerFrame,
+             flops: FLOPs.tokenizerTraining(tokenizerConfig, batch: batch, frames: frames)) { tokenizer.trainingLoss(clip).loss }
+
+        let lamConfig = LatentActionConfig()
+        let lam = LatentActionModel(lamConfig, seed: 2)
+        time("lam", parameters: lam.parameters, tokens: batch * frames * lamConfig.tokensPerFrame,
+             flops: FLOPs.latentActionTraining(lamConfig, batch: batch, frames: frames)) { lam.trainingLoss(clip).loss }
+
+        var dynamicsConfig = DynamicsConfig()
+        dynamicsConfig.tokensPerFrame = tokenizerConfig.tokensPerFrame
+        let dynamics = DynamicsModel(dynamicsConfig, seed: 3)
+        let tokens = (0..<(batch * frames * dynamicsConfig.tokensPerFrame)).map { _ in Int32(g.nextInt(dynamicsConfig.codebookSize)) }
+        let actions = (0..<(batch * (frames - 1))).map { _ in Int32(g.nextInt(dynamicsConfig.actions)) }
+        time("dynamics", parameters: dynamics.parameters, tokens: tokens.count,
+             flops: FLOPs.dynamicsTraining(dynamicsConfig, batch: batch, frames: frames)) {
+            let mask = dynamics.sampleMask(batch: batch, frames: frames, generator: &g)
+            return dynamics.trainingLoss(tokens: tokens, actions: actions, batch: batch, frames: frames, mask: mask).loss
+        }
+        report["peak_rss_mb"] = rounded(peakResidentMegabytes(), 1)
+        if json { printJSON(report) } else { print("peak memory \(rounded(peakResidentMegabytes(), 1)) MB; kernel \(BLASInfo.coreName); raw sgemm \(rounded(sgemm, 1)) GFLOP/s") }
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in MB.
+func peakResidentMegabytes() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}

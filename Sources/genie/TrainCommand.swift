@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import GenieModels
+import GenieTensor
+import GenieTraining
+
+/// `genie train tokenizer|lam|dynamics`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the video tokenizer, the latent action model or the dynamics model on folders of PNG frames.",
+        discussion: """
+        Each run lives in its own folder (--out): the model checkpoint (<kind>.safetensors), the \
+        training state for --resume (<kind>.state.safetensors), a CSV log and sample grids. \
+        Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped.
+        """,
+        subcommands: [TrainTokenizer.self, TrainLatentActions.self, TrainDynamics.self])
+}
+
+/// Options every trainer takes.
+struct CommonTrainingOptions: ParsableArguments {
+    @Option(help: "Folder of videos: every folder below it holding PNG frames is one episode.")
+    var data: String
+    @Option(help: "Run folder for checkpoints, logs and samples.")
+    var out: String
+    @Option(help: "Total optimiser steps of the run.") var steps = 5000
+    @Option(help: "Clips per batch.") var batch = 8
+    @Option(help: "Frames per clip.") var clip = 16
+    @Option(name: .customLong("lr"), help: "Peak learning rate.") var learningRate: Float = 3e-4
+    @Option(help: "Linear warm-up steps.") var warmup = 200
+    @Option(help: "Decoupled weight decay of weight matrices.") var weightDecay: Float = 0.01
+    @Option(help: "Seed of initialisation, masking and code restarts.") var seed: UInt64 = 1
+    @Option(help: "Seed of the clip order.") var dataSeed: UInt64 = 2
+    @Option(help: "Write a checkpoint every N steps.") var checkpointEvery = 250
+    @Option(help: "Write a sample grid every N steps.") var sampleEvery = 250
+    @Option(help: "Use at most this many episodes.") var maxEpisodes: Int?
+    @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+
+    func validate() throws {
+        guard steps > 0, batch > 0, clip >= 2 else { throw ValidationError("--steps and --batch must be positive and --clip at least 2") }
+        guard learningRate > 0 else { throw ValidationError("--lr must be positive") }
+    }
+
+    var options: TrainingOptions {
+        var o = TrainingOptions()
+        o.steps = steps; o.batch = batch; o.clipLength = clip; o.learningRate = learningRate
+        o.warmupSteps = warmup; o.weightDecay = weightDecay; o.seed = seed; o.dataSeed = dataSeed
+        o.checkpointEvery = checkpointEvery; o.sampleEvery = sampleEvery
+        return o
+    }
+
+    func loadData() throws -> ClipSampler {
+        FileHandle.standardError.write(Data("reading \(data)…\n".utf8))
+        let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes)
+        FileHandle.standardError.write(Data("\(dataset.episodes.count) episodes, \(dataset.frameCount) frames of \(dataset.frameWidth)x\(dataset.frameHeight)\n".utf8))
+        var sampler = try ClipSampler(dataset: dataset, clipLength: clip, seed: dataSeed)
+        sampler.batch = batch
+        return sampler
+    }
+
+    /// Builds the trainer, resumes if asked, runs, and reports.
+    func train(_ task: TrainingTask) throws {
+        if !resume, FileManager.default.fileExists(atPath: out + "/\(task.kind).state.safetensors") {
+            throw ValidationError("\(out) already holds a \(task.kind) run: pass --resume to continue it, or choose another --out")
+        }
+        let provenance = ["command": CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
+                          "data": data, "data_seed": String(dataSeed), "seed": String(seed)]
+        let trainer = try Trainer(task: task, options: options, runDirectory: out, provenance: provenance)
+        if resume {
+            try trainer.resume()
+            FileHandle.standardError.write(Data("resumed \(task.kind) at step \(trainer.step)\n".utf8))
+        }
+        trainer.progress = GenieTraining.ProgressReporter(label: task.kind)
+        StopRequest.install()
+        FileHandle.standardError.write(Data("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\n".utf8))
+        try trainer.run()
+        print("checkpoint: \(trainer.modelPath) (step \(trainer.step))")
+    }
+}
+
+/// Transformer size options.
+struct TransformerOptions: ParsableArguments {
+    @Option(help: "Transformer width.") var width: Int?
+    @Option(help: "Number of ST blocks.") var depth: Int?
+    @Option(help: "Attention heads.") var heads: Int?
+
+    func apply(_ c: inout TransformerConfig) {
+        if let width { c.width = width }
+        if let depth { c.depth = depth }
+        if let heads { c.heads = heads }
+    }
+}
+
+struct TrainTokenizer: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Train the video tokenizer (VQ-VAE over frames).")
+    @OptionGroup var common: CommonTrainingOptions
+    @OptionGroup var size: TransformerOptions
+    @Option(help: "Patch side in pixels (tokens per frame = (H/p)·(W/p)).") var patch = 8
+    @Option(help: "Codebook size.") var codes = 1024
+    @Option(help: "Code vector size.") var codeDimension = 32
+
+    func run() throws {
+        let sampler = try common.loadData()
+        var config = TokenizerConfig()
+        config.frameWidth = sampler.dataset.frameWidth; config.frameHeight = sampler.dataset.frameHeight
+        config.patch = patch; config.codebookSize = codes; config.codeDimension = codeDimension
+        size.apply(&config.encoder); size.apply(&config.decoder)
+        guard config.frameWidth % patch == 0, config.frameHeight % patch == 0 else {
+            throw ValidationError("frames of \(config.frameWidth)x\(config.frameHeight) do not divide into \(patch)x\(patch) patches")
+        }
+        try common.train(TokenizerTask(tokenizer: VideoTokenizer(config, seed: common.seed), sampler: sampler))
+    }
+}
+
+struct TrainLatentActions: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lam", abstract: "Train the latent action model (VQ-VAE over transitions, |A| codes).")
+    @OptionGroup var common: CommonTrainingOptions
+    @OptionGroup var size: TransformerOptions
+    @Option(help: "Patch side in pixels.") var patch = 8
+    @Option(help: "Number of latent actions.") var actions = 8
+    @Option(help: "Size of the action latent.") var latentDimension = 16
+
+    func run() throws {
+        let sampler = try common.loadData()
+        var config = LatentActionConfig()
+        config.frameWidth = sampler.dataset.frameWidth; config.frameHeight = sampler.dataset.frameHeight
+        config.patch = patch; config.actions = actions; config.latentDimension = latentDimension
+        size.apply(&config.encoder); size.apply(&config.decoder)
+        try common.train(LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler))
+    }
+}
+
+struct TrainDynamics: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dynamics",
+        abstract: "Train the MaskGIT dynamics model on codes of a frozen tokenizer and actions of a frozen LAM.")
+    @OptionGroup var common: CommonTrainingOptions
+    @OptionGroup var size: TransformerOptions
+    @Option(help: "Tokenizer checkpoint (frozen).") var tokenizer: String
+    @Option(help: "Latent action model checkpoint (frozen).") var lam: String
+
+    func run() throws {
+        let (tokenizerModel, tokenizerFile) = try Checkpoint.loadTokenizer(tokenizer)
+        let (lamModel, lamFile) = try Checkpoint.loadLatentActionModel(lam)
+        let sampler = try common.loadData()
+        guard sampler.dataset.frameWidth == tokenizerModel.config.frameWidth, sampler.dataset.frameHeight == tokenizerModel.config.frameHeight else {
+            throw ValidationError("the data's \(sampler.dataset.frameWidth)x\(sampler.dataset.frameHeight) frames do not match the tokenizer's \(tokenizerModel.config.frameWidth)x\(tokenizerModel.config.frameHeight)")
+        }
+        guard lamModel.config.frameWidth == tokenizerModel.config.frameWidth, lamModel.config.frameHeight == tokenizerModel.config.frameHeight else {
+            throw CheckpointError.mismatched("the tokenizer and the LAM were trained on frames of different sizes")
+        }
+        try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+        // The cache is valid for this data and these two exact checkpoints.
+        let key = "\(common.data)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(fileFingerprint(tokenizer))|\(fileFingerprint(lam))"
+        let cachePath = common.out + "/tokens.safetensors"
+        let data: TokenizedDataset
+        if let cached = TokenizedDataset.load(from: cachePath, key: key) {
+            data = cached
+        } else {
+            let progress = GenieTraining.ProgressReporter(label: "tokenising")
+            data = withoutGradient {
+                TokenizedDataset.build(dataset: sampler.dataset, tokenizer: tokenizerModel, lam: lamModel, window: common.clip) { done, total in
+                    progress.update(step: done, total: total, stepsPerSecond: 0, text: "episodes")
+                }
+            }
+            FileHandle.standardError.write(Data("\n".utf8))
+            try data.save(to: cachePath, key: key)
+        }
+        var config = DynamicsConfig()
+        config.tokensPerFrame = tokenizerModel.config.tokensPerFrame
+        config.codebookSize = tokenizerModel.config.codebookSize
+        config.actions = lamModel.config.actions
+        size.apply(&config.transformer)
+        let model = DynamicsModel(config, seed: common.seed)
+        try common.train(try DynamicsTask(dynamics: model, data: data, tokenizer: tokenizerModel, batch: common.batch,
+                                          clipLength: common.clip, dataSeed: common.dataSeed))
+    }
+}
+
+/// A cheap identity of a file: its size and a hash of its bytes.
+func fileFingerprint(_ path: String) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { return "missing" }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return "\(data.count)-\(String(hash, radix: 16))"
+}

@@ -1,0 +1,206 @@
+import XCTest
+@testable import GenieModels
+@testable import GenieTensor
+
+/// Tiny configurations so that every test runs in well under a second.
+let tinyTransformer = TransformerConfig(width: 16, depth: 2, heads: 2, feedForwardMultiple: 2)
+
+func tinyTokenizerConfig() -> TokenizerConfig {
+    var c = TokenizerConfig()
+    c.frameHeight = 8; c.frameWidth = 8; c.patch = 4; c.codebookSize = 16; c.codeDimension = 4
+    c.encoder = tinyTransformer; c.decoder = tinyTransformer
+    return c
+}
+
+func tinyLatentActionConfig() -> LatentActionConfig {
+    var c = LatentActionConfig()
+    c.frameHeight = 8; c.frameWidth = 8; c.patch = 4; c.actions = 4; c.latentDimension = 4
+    c.encoder = tinyTransformer; c.decoder = tinyTransformer
+    return c
+}
+
+func tinyDynamicsConfig() -> DynamicsConfig {
+    var c = DynamicsConfig()
+    c.tokensPerFrame = 4; c.codebookSize = 16; c.actions = 4
+    c.transformer = tinyTransformer
+    return c
+}
+
+func randomFrames(_ b: Int, _ t: Int, _ h: Int = 8, _ w: Int = 8, seed: UInt64) -> Tensor {
+    var g = RandomGenerator(seed: seed)
+    let x = Tensor.zeros([b, t, h, w, 3])
+    for i in 0..<x.count { x.data[i] = g.nextFloat() }
+    return x
+}
+
+final class ModelShapeAndCausalityTests: XCTestCase {
+    func testShapes() {
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 1)
+        let frames = randomFrames(2, 3, seed: 2)
+        XCTAssertEqual(tokenizer.encodeContinuous(frames).shape, [2, 3, 4, 4])
+        XCTAssertEqual(tokenizer.encode(frames).count, 2 * 3 * 4)
+        XCTAssertEqual(tokenizer.trainingLoss(frames).reconstruction.shape, [2, 3, 8, 8, 3])
+        let lam = LatentActionModel(tinyLatentActionConfig(), seed: 3)
+        XCTAssertEqual(lam.encodeContinuous(frames).shape, [2, 2, 4])
+        XCTAssertEqual(lam.inferActions(frames).count, 4)
+        XCTAssertEqual(lam.trainingLoss(frames).prediction.shape, [2, 2, 8, 8, 3])
+        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 4)
+        let logits = dynamics.logits(tokens: [Int32](repeating: 3, count: 2 * 3 * 4), actions: [0, 1, 2, 3], batch: 2, frames: 3)
+        XCTAssertEqual(logits.shape, [2, 3, 4, 16])
+    }
+
+    /// Changing frame 2 (the last) must leave every output for frames 0 and 1 unchanged.
+    func testEncodersAndDynamicsAreCausalInTime() {
+        let frames = randomFrames(1, 3, seed: 5)
+        let changed = frames.copy()
+        let frameSize = 8 * 8 * 3
+        for i in (2 * frameSize)..<(3 * frameSize) { changed.data[i] = 1 - changed.data[i] }
+
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 6)
+        let a = withoutGradient { tokenizer.encodeContinuous(frames).array }, b = withoutGradient { tokenizer.encodeContinuous(changed).array }
+        let perFrame = 4 * 4
+        XCTAssertEqual(Array(a[0..<(2 * perFrame)]), Array(b[0..<(2 * perFrame)]))
+        XCTAssertNotEqual(Array(a[(2 * perFrame)...]), Array(b[(2 * perFrame)...]))
+
+        let lam = LatentActionModel(tinyLatentActionConfig(), seed: 7)
+        let la = withoutGradient { lam.encodeContinuous(frames).array }, lb = withoutGradient { lam.encodeContinuous(changed).array }
+        // Latent 0 (transition 0 → 1) cannot see frame 2; latent 1 (1 → 2) must.
+        XCTAssertEqual(Array(la[0..<4]), Array(lb[0..<4]))
+        XCTAssertNotEqual(Array(la[4...]), Array(lb[4...]))
+
+        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 8)
+        let tokens: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        var tokens2 = tokens
+        tokens2[8...] = [0, 0, 0, 0]
+        let da = withoutGradient { dynamics.logits(tokens: tokens, actions: [1, 2], batch: 1, frames: 3).array }
+        let db = withoutGradient { dynamics.logits(tokens: tokens2, actions: [1, 3], batch: 1, frames: 3).array }
+        XCTAssertEqual(Array(da[0..<(2 * 4 * 16)]), Array(db[0..<(2 * 4 * 16)]))
+        XCTAssertNotEqual(Array(da[(2 * 4 * 16)...]), Array(db[(2 * 4 * 16)...]))
+    }
+
+    /// The action of transition t → t+1 conditions frame t+1, and only frames from t+1 on.
+    func testActionConditionsTheFrameItLeadsTo() {
+        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 9)
+        let tokens = [Int32](repeating: 16, count: 3 * 4)  // all masked
+        let a = withoutGradient { dynamics.logits(tokens: tokens, actions: [0, 0], batch: 1, frames: 3).array }
+        let b = withoutGradient { dynamics.logits(tokens: tokens, actions: [3, 0], batch: 1, frames: 3).array }
+        let frame = 4 * 16
+        XCTAssertEqual(Array(a[0..<frame]), Array(b[0..<frame]), "frame 0 precedes action 0")
+        XCTAssertNotEqual(Array(a[frame..<(2 * frame)]), Array(b[frame..<(2 * frame)]), "action 0 leads to frame 1")
+    }
+
+    func testMaskFollowsThePaper() {
+        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 10)
+        var g = RandomGenerator(seed: 11)
+        var maskedFraction: [Double] = []
+        for _ in 0..<200 {
+            let mask = dynamics.sampleMask(batch: 1, frames: 5, generator: &g)
+            XCTAssertFalse(mask[0..<4].contains(true), "the first frame is never masked")
+            maskedFraction.append(Double(mask[4...].filter { $0 }.count) / 16)
+        }
+        let mean = maskedFraction.reduce(0, +) / 200
+        XCTAssertEqual(mean, 0.75, accuracy: 0.05, "rate drawn from U(0.5, 1)")
+    }
+
+    func testCosineScheduleAndMaskGITStep() {
+        XCTAssertEqual((0..<8).map { maskedAfterIteration($0, of: 8, total: 64) }, [62, 59, 53, 45, 35, 24, 12, 0])
+        // Confident tokens are committed first; committed tokens stay.
+        let k = 3
+        var logits = [Float](repeating: 0, count: 4 * k)
+        logits[0 * k + 1] = 10; logits[1 * k + 2] = 1; logits[2 * k + 0] = 8; logits[3 * k + 2] = 0.5
+        var tokens: [Int32] = [0, 0, 0, 0], masked = [true, true, true, true]
+        var g = RandomGenerator(seed: 1)
+        maskGITStep(logits: logits, codes: k, tokens: &tokens, masked: &masked, keepMasked: 2, temperature: 0, generator: &g)
+        XCTAssertEqual(masked, [false, true, false, true])
+        XCTAssertEqual(tokens[0], 1); XCTAssertEqual(tokens[2], 0)
+        maskGITStep(logits: logits, codes: k, tokens: &tokens, masked: &masked, keepMasked: 0, temperature: 0, generator: &g)
+        XCTAssertEqual(masked, [false, false, false, false])
+        XCTAssertEqual(tokens, [1, 2, 0, 2])
+    }
+
+    func testSTBlockGradientsMatchFiniteDifferences() {
+        var g = RandomGenerator(seed: 12)
+        let block = STBlock(TransformerConfig(width: 8, depth: 1, heads: 2, feedForwardMultiple: 2), generator: &g)
+        let x = Tensor.randomNormal([2, 3, 4, 8], std: 1, generator: &g, requiresGrad: true)
+        // Larger output weights than the default init so every path carries signal.
+        for p in block.parameters where p.rank == 2 { for i in 0..<p.count { p.data[i] = g.nextNormal() * 0.3 } }
+        let weights = (0..<x.count).map { _ in g.nextNormal() }
+        func loss() -> Double {
+            let y = withoutGradient { block(x, timeOffset: 2) }
+            return (0..<y.count).reduce(0.0) { $0 + Double(y.data[$1]) * Double(weights[$1]) }
+        }
+        let y = block(x, timeOffset: 2)
+        y.backward(seed: weights)
+        for tensor in [x] + block.parameters {
+            let analytic = tensor.gradientArray!
+            // A sample of coordinates keeps the test fast.
+            for i in stride(from: 0, to: tensor.count, by: max(1, tensor.count / 12)) {
+                let old = tensor.data[i]
+                tensor.data[i] = old + 1e-2; let plus = loss()
+                tensor.data[i] = old - 1e-2; let minus = loss()
+                tensor.data[i] = old
+                let numeric = Float((plus - minus) / 2e-2)
+                XCTAssertEqual(analytic[i], numeric, accuracy: 2e-2 * max(1, abs(numeric)), "\(tensor.shape)[\(i)]")
+            }
+        }
+    }
+}
+
+final class OverfitTests: XCTestCase {
+    func train(_ parameters: [Tensor], steps: Int, learningRate: Float = 3e-3, _ loss: () -> Tensor) -> (Float, Float) {
+        let optimizer = AdamW(parameters: parameters, learningRate: learningRate)
+        var first: Float = 0, last: Float = 0
+        for step in 0..<steps {
+            optimizer.zeroGradients()
+            let l = loss()
+            if step == 0 { first = l.item }
+            last = l.item
+            l.backward()
+            clipGradientNorm(parameters, maxNorm: 1)
+            optimizer.update()
+        }
+        return (first, last)
+    }
+
+    func testTokenizerOverfitsATinyBatch() {
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 13)
+        let frames = randomFrames(2, 2, seed: 14)
+        var g = RandomGenerator(seed: 1)
+        var mse: Float = 1
+        let (first, _) = train(tokenizer.parameters, steps: 300) {
+            let out = tokenizer.trainingLoss(frames)
+            mse = out.reconstructionError
+            tokenizer.quantizer.updateUsageAndRestart(out.encoderOutput, indices: out.indices, generator: &g)
+            return out.loss
+        }
+        XCTAssertLessThan(mse, 0.02, "tokenizer reconstruction MSE after 300 steps (first loss \(first))")
+    }
+
+    func testLatentActionModelOverfitsATinyBatch() {
+        let lam = LatentActionModel(tinyLatentActionConfig(), seed: 15)
+        let frames = randomFrames(2, 3, seed: 16)
+        var mse: Float = 1
+        _ = train(lam.parameters, steps: 300) {
+            let out = lam.trainingLoss(frames)
+            mse = out.reconstructionError
+            return out.loss
+        }
+        XCTAssertLessThan(mse, 0.02)
+    }
+
+    func testDynamicsOverfitsATinyBatch() {
+        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
+        var g = RandomGenerator(seed: 18)
+        let tokens = (0..<(2 * 4 * 4)).map { _ in Int32(g.nextInt(16)) }
+        let actions: [Int32] = [0, 1, 2, 3, 2, 1]
+        let (first, last) = train(dynamics.parameters, steps: 200) {
+            let mask = dynamics.sampleMask(batch: 2, frames: 4, generator: &g)
+            return dynamics.trainingLoss(tokens: tokens, actions: actions, batch: 2, frames: 4, mask: mask).loss
+        }
+        XCTAssertLessThan(last, 0.3, "dynamics masked cross-entropy (first \(first))")
+        // And MaskGIT then regenerates frame 1 of clip 0 from frame 0 and its action.
+        let generated = generateNextFrame(model: dynamics, context: Array(tokens[0..<4]), actions: [0],
+                                          settings: MaskGITSettings(iterations: 4, temperature: 0), generator: &g)
+        XCTAssertEqual(generated, Array(tokens[4..<8]))
+    }
+}
