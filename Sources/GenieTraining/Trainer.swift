@@ -125,16 +125,18 @@ public final class Trainer {
         try SafeTensorsFile.write(tensors, metadata: metadata, to: statePath)
     }
 
-    /// Runs until `options.steps` (or a stop request); returns the mean loss of the last
-    /// logged window.
+    /// Runs until `options.steps`, or until step `until` if given (the schedule still spans
+    /// the whole run, so a run cut into pieces equals one straight run), or a stop request.
+    /// Returns the mean loss of the last logged window.
     @discardableResult
-    public func run() throws -> Float {
+    public func run(until: Int? = nil) throws -> Float {
+        let last = min(until ?? options.steps, options.steps)
         let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         var window: [Float] = []
         var lastMean: Float = .nan
         let start = Date()
         let startStep = step
-        while step < options.steps {
+        while step < last {
             if StopRequest.requested { break }
             optimizer.zeroGradients()
             let (loss, figures) = task.loss(generator: &generator)

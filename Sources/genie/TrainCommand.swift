@@ -34,6 +34,8 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Write a checkpoint every N steps.") var checkpointEvery = 250
     @Option(help: "Write a sample grid every N steps.") var sampleEvery = 250
     @Option(help: "Use at most this many episodes.") var maxEpisodes: Int?
+    @Option(help: "Stop (with a checkpoint) after this step, keeping the schedule of --steps; continue later with --resume.")
+    var until: Int?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
 
     func validate() throws {
@@ -73,7 +75,7 @@ struct CommonTrainingOptions: ParsableArguments {
         trainer.progress = GenieTraining.ProgressReporter(label: task.kind)
         StopRequest.install()
         FileHandle.standardError.write(Data("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\n".utf8))
-        try trainer.run()
+        try trainer.run(until: until)
         print("checkpoint: \(trainer.modelPath) (step \(trainer.step))")
     }
 }

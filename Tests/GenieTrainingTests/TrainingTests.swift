@@ -1,0 +1,154 @@
+import Foundation
+import XCTest
+@testable import GenieMedia
+@testable import GenieModels
+@testable import GenieTensor
+@testable import GenieTraining
+
+/// Writes a tiny dataset of moving squares: episode folders of 8x8 PNG frames.
+func makeDataset(_ root: String, episodes: Int = 3, frames: Int = 6, size: Int = 8) throws {
+    for e in 0..<episodes {
+        let folder = root + String(format: "/episode_%05d", e)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var csv = "t,action,class\n"
+        for t in 0..<frames {
+            var frame = Frame(width: size, height: size, fill: RGB(20, 40, 200))
+            let x = (e + t) % (size - 2)
+            for dy in 0..<2 { for dx in 0..<2 { frame[x + dx, 3 + dy] = RGB(250, 200, 10) } }
+            try PNG.write(frame, to: folder + String(format: "/frame_%05d.png", t))
+            if t < frames - 1 { csv += "\(t),\(t % 2),\(t % 2)\n" }
+        }
+        try csv.write(toFile: folder + "/actions.csv", atomically: true, encoding: .utf8)
+    }
+}
+
+final class TrainingTests: XCTestCase {
+    var directory: String!
+
+    override func setUp() {
+        directory = NSTemporaryDirectory() + "genie-train-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+
+    func tinyTokenizer() -> VideoTokenizer {
+        var c = TokenizerConfig()
+        c.frameHeight = 8; c.frameWidth = 8; c.patch = 4; c.codebookSize = 16; c.codeDimension = 4
+        c.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); c.decoder = c.encoder
+        return VideoTokenizer(c, seed: 3)
+    }
+
+    func options(steps: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.steps = steps; o.batch = 2; o.clipLength = 3; o.warmupSteps = 2; o.learningRate = 1e-2
+        o.checkpointEvery = 1000; o.sampleEvery = 1000; o.logEvery = 1
+        return o
+    }
+
+    func makeTask(_ data: String) throws -> TokenizerTask {
+        var sampler = try ClipSampler(dataset: try VideoDataset(root: data), clipLength: 3, seed: 5)
+        sampler.batch = 2
+        return TokenizerTask(tokenizer: tinyTokenizer(), sampler: sampler)
+    }
+
+    func testResumeIsExact() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        // 2N steps straight.
+        let straight = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/straight")
+        try straight.run()
+        // N steps, stop, resume in a fresh process state, N more.
+        let first = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/split")
+        try first.run(until: 4)
+        let second = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/split")
+        try second.resume()
+        XCTAssertEqual(second.step, 4)
+        try second.run()
+        let a = try SafeTensorsFile.read(straight.modelPath), b = try SafeTensorsFile.read(second.modelPath)
+        XCTAssertEqual(a.names, b.names)
+        for name in a.names { XCTAssertEqual(try a.tensor(name).array, try b.tensor(name).array, "\(name) differs after resume") }
+        // The log reads as one run of 8 steps.
+        let log = try String(contentsOfFile: directory + "/split/tokenizer.log.csv", encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 1 + 8)
+    }
+
+    func testLossFallsAndCheckpointRoundTripGivesIdenticalOutputs() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        let task = try makeTask(data)
+        let trainer = try Trainer(task: task, options: options(steps: 60), runDirectory: directory + "/run")
+        try trainer.run()
+        let log = try String(contentsOfFile: directory + "/run/tokenizer.log.csv", encoding: .utf8).split(separator: "\n")
+        let losses = log.dropFirst().map { Float($0.split(separator: ",")[1])! }
+        XCTAssertLessThan(losses.suffix(5).reduce(0, +), losses.prefix(5).reduce(0, +) / 2, "loss must fall")
+        let (loaded, file) = try Checkpoint.loadTokenizer(trainer.modelPath)
+        XCTAssertEqual(loaded.config, task.tokenizer.config)
+        XCTAssertEqual(file.metadata["steps"], "60")
+        let frames = ClipSampler.frames(task.sampler.dataset, clips: [(0, 0)], length: 3)
+        XCTAssertEqual(withoutGradient { loaded.trainingLoss(frames).reconstruction.array },
+                       withoutGradient { task.tokenizer.trainingLoss(frames).reconstruction.array })
+        XCTAssertEqual(loaded.encode(frames), task.tokenizer.encode(frames))
+    }
+
+    func testBadDataFoldersGiveClearErrors() throws {
+        XCTAssertThrowsError(try VideoDataset(root: directory + "/missing")) { XCTAssertEqual($0 as? DatasetError, .notFound(directory + "/missing")) }
+        try FileManager.default.createDirectory(atPath: directory + "/empty/sub", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try VideoDataset(root: directory + "/empty")) { XCTAssertEqual($0 as? DatasetError, .empty(directory + "/empty")) }
+
+        let mixed = directory + "/mixed"
+        try makeDataset(mixed, episodes: 1)
+        try PNG.write(Frame(width: 16, height: 8), to: mixed + "/episode_00000/frame_00099.png")
+        XCTAssertThrowsError(try VideoDataset(root: mixed)) { error in
+            guard case .mixedFrameSizes? = error as? DatasetError else { return XCTFail("\(error)") }
+        }
+        let other = directory + "/other"
+        try makeDataset(other, episodes: 1)
+        try "hello".write(toFile: other + "/episode_00000/notes.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try VideoDataset(root: other)) { XCTAssertEqual($0 as? DatasetError, .notPNG(other + "/episode_00000/notes.txt")) }
+        let fake = directory + "/fake"
+        try makeDataset(fake, episodes: 1)
+        try "not a png".write(toFile: fake + "/episode_00000/frame_00000.png", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try VideoDataset(root: fake)) { error in
+            guard case .unreadable(let path, _)? = error as? DatasetError else { return XCTFail("\(error)") }
+            XCTAssertTrue(path.hasSuffix("frame_00000.png"))
+        }
+        let short = directory + "/short"
+        try makeDataset(short, episodes: 1, frames: 2)
+        XCTAssertThrowsError(try ClipSampler(dataset: try VideoDataset(root: short), clipLength: 3, seed: 1)) { error in
+            guard case .episodeTooShort? = error as? DatasetError else { return XCTFail("\(error)") }
+        }
+        for e in [DatasetError.empty("x"), .notPNG("y"), .mixedFrameSizes("z", expected: "8x8", found: "16x8")] {
+            XCTAssertFalse(e.description.isEmpty)
+        }
+    }
+
+    func testActionsAreReadForEvaluation() throws {
+        try makeDataset(directory + "/data", episodes: 1, frames: 4)
+        let episode = try VideoDataset(root: directory + "/data").episodes[0]
+        XCTAssertEqual(episode.actions, [0, 1, 0])
+        XCTAssertEqual(episode.actionClasses, [0, 1, 0])
+    }
+
+    func testMismatchedCheckpointsGiveClearErrors() throws {
+        let tokenizer = tinyTokenizer()
+        let path = directory + "/tok.safetensors"
+        try Checkpoint.save(tokenizer, kind: "tokenizer", config: tokenizer.config, to: path)
+        XCTAssertThrowsError(try Checkpoint.loadLatentActionModel(path)) {
+            XCTAssertEqual($0 as? CheckpointError, .wrongKind(path, expected: "lam", found: "tokenizer"))
+        }
+        // Same kind, other configuration: shapes disagree with the stored config's model.
+        var other = tokenizer.config
+        other.codebookSize = 32
+        let bad = directory + "/bad.safetensors"
+        try SafeTensorsFile.write(tokenizer.namedParameters(), metadata: ["genie.kind": "tokenizer",
+            "genie.config": String(decoding: try JSONEncoder().encode(other), as: UTF8.self)], to: bad)
+        XCTAssertThrowsError(try Checkpoint.loadTokenizer(bad)) { error in
+            guard case .shapeMismatch(_, let name, _, _)? = error as? SafeTensorsError else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "quantizer.codebook")
+        }
+        // Truncated checkpoint.
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: directory + "/half.safetensors"))
+        XCTAssertThrowsError(try Checkpoint.loadTokenizer(directory + "/half.safetensors")) { XCTAssertTrue($0 is SafeTensorsError) }
+    }
+}
