@@ -27,7 +27,7 @@ func measure(minimumSeconds: Double = 0.3, _ body: () -> Void) -> Double {
 
 /// Prints a JSON object with keys in a stable, sorted order.
 func printJSON(_ object: [String: Any]) {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
 }
 

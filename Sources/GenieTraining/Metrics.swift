@@ -1,0 +1,185 @@
+import Foundation
+import GenieMedia
+import GenieModels
+import GenieTensor
+
+/// PSNR in dB between two frames of 8-bit RGB.
+public func psnr(_ a: Frame, _ b: Frame) -> Double {
+    precondition(a.width == b.width && a.height == b.height)
+    var s: Double = 0
+    for i in 0..<a.pixels.count { let d = Double(a.pixels[i]) - Double(b.pixels[i]); s += d * d }
+    let mse = s / Double(a.pixels.count) / (255 * 255)
+    return 10 * log10(1 / max(mse, 1e-10))
+}
+
+/// Mean SSIM (Wang et al. 2004) over 8×8 windows with stride 4, on luma.
+public func ssim(_ a: Frame, _ b: Frame) -> Double {
+    func luma(_ f: Frame) -> [Double] {
+        (0..<(f.width * f.height)).map { (i: Int) -> Double in
+            let r = Double(f.pixels[3 * i]), g = Double(f.pixels[3 * i + 1]), b = Double(f.pixels[3 * i + 2])
+            return (0.299 * r + 0.587 * g + 0.114 * b) / 255
+        }
+    }
+    let x = luma(a), y = luma(b), w = a.width, h = a.height
+    let c1 = 0.01 * 0.01, c2 = 0.03 * 0.03
+    var total = 0.0, windows = 0
+    for y0 in stride(from: 0, through: h - 8, by: 4) {
+        for x0 in stride(from: 0, through: w - 8, by: 4) {
+            var mx = 0.0, my = 0.0
+            for dy in 0..<8 { for dx in 0..<8 { mx += x[(y0 + dy) * w + x0 + dx]; my += y[(y0 + dy) * w + x0 + dx] } }
+            mx /= 64; my /= 64
+            var vx = 0.0, vy = 0.0, cov = 0.0
+            for dy in 0..<8 {
+                for dx in 0..<8 {
+                    let p = x[(y0 + dy) * w + x0 + dx] - mx, q = y[(y0 + dy) * w + x0 + dx] - my
+                    vx += p * p; vy += q * q; cov += p * q
+                }
+            }
+            vx /= 63; vy /= 63; cov /= 63
+            total += ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+            windows += 1
+        }
+    }
+    return total / Double(max(windows, 1))
+}
+
+/// How well discrete codes agree with known labels.
+public struct Agreement: Equatable {
+    /// Accuracy of the best code → label map (each code mapped to its most frequent label).
+    public let accuracy: Double
+    /// Normalised mutual information, I(C; L) / sqrt(H(C)·H(L)), in [0, 1].
+    public let normalizedMutualInformation: Double
+    /// For each code, the label it maps to (−1 for unused codes).
+    public let mapping: [Int]
+    public let codesUsed: Int
+}
+
+public func agreement(codes: [Int], labels: [Int], codeCount: Int, labelCount: Int) -> Agreement {
+    precondition(codes.count == labels.count)
+    var table = [[Int]](repeating: [Int](repeating: 0, count: labelCount), count: codeCount)
+    for (c, l) in zip(codes, labels) { table[c][l] += 1 }
+    let n = Double(codes.count)
+    var correct = 0
+    var mapping = [Int](repeating: -1, count: codeCount)
+    for c in 0..<codeCount {
+        if let best = table[c].indices.max(by: { table[c][$0] < table[c][$1] }), table[c][best] > 0 {
+            mapping[c] = best
+            correct += table[c][best]
+        }
+    }
+    let codeTotals = table.map { Double($0.reduce(0, +)) }
+    let labelTotals = (0..<labelCount).map { l in Double(table.reduce(0) { $0 + $1[l] }) }
+    var mutual = 0.0
+    for c in 0..<codeCount {
+        for l in 0..<labelCount where table[c][l] > 0 {
+            let p = Double(table[c][l]) / n
+            mutual += p * log(p / (codeTotals[c] / n * labelTotals[l] / n))
+        }
+    }
+    func entropy(_ totals: [Double]) -> Double { totals.filter { $0 > 0 }.reduce(0) { $0 - $1 / n * log($1 / n) } }
+    let hc = entropy(codeTotals), hl = entropy(labelTotals)
+    let nmi = hc > 0 && hl > 0 ? mutual / (hc * hl).squareRoot() : 0
+    return Agreement(accuracy: n > 0 ? Double(correct) / n : 0, normalizedMutualInformation: nmi, mapping: mapping,
+                     codesUsed: codeTotals.filter { $0 > 0 }.count)
+}
+
+/// Evaluations on held-out episodes. Each takes the clips it is given, so figures are
+/// reproducible from the data and a seed.
+public enum Evaluation {
+    /// Evenly spaced clips of `length` frames, up to `count` of them.
+    public static func clips(_ dataset: VideoDataset, length: Int, count: Int) -> [(episode: Int, start: Int)] {
+        var all: [(Int, Int)] = []
+        for (e, episode) in dataset.episodes.enumerated() where episode.frames.count >= length {
+            for s in stride(from: 0, through: episode.frames.count - length, by: length) { all.append((e, s)) }
+        }
+        guard all.count > count else { return all }
+        return (0..<count).map { all[$0 * all.count / count] }
+    }
+
+    /// Tokenizer reconstruction: mean PSNR and SSIM over every frame of the clips.
+    public static func tokenizer(_ model: VideoTokenizer, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int) -> (psnr: Double, ssim: Double) {
+        var p = 0.0, s = 0.0, n = 0
+        for clip in clips {
+            let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
+            let codes = model.encode(frames)
+            let out = model.decode(codes: codes, batch: 1, frames: length)
+            for t in 0..<length {
+                let real = frames.frame(batch: 0, time: t), fake = out.frame(batch: 0, time: t)
+                p += psnr(real, fake); s += ssim(real, fake); n += 1
+            }
+        }
+        return (p / Double(max(n, 1)), s / Double(max(n, 1)))
+    }
+
+    /// The LAM's codes for every transition of the clips, beside the true actions and
+    /// their equivalence classes (when the data has actions.csv).
+    public static func latentActions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int)
+        -> (codes: [Int], actions: [Int], classes: [Int]) {
+        var codes: [Int] = [], actions: [Int] = [], classes: [Int] = []
+        for clip in clips {
+            let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
+            codes += model.inferActions(frames).map(Int.init)
+            let episode = dataset.episodes[clip.episode]
+            if let a = episode.actions { actions += a[clip.start..<(clip.start + length - 1)] }
+            if let c = episode.actionClasses { classes += c[clip.start..<(clip.start + length - 1)] }
+        }
+        return (codes, actions, classes)
+    }
+
+    /// Figures of the dynamics model on held-out clips.
+    public struct DynamicsFigures {
+        public var maskedAccuracy = 0.0
+        public var nextFramePSNR = 0.0
+        public var psnrInferred = 0.0
+        public var psnrRandom = 0.0
+        public var deltaPSNR: Double { psnrInferred - psnrRandom }
+    }
+
+    /// Teacher-forced masked-token accuracy (mask rate 0.75), next-frame PSNR with
+    /// LAM-inferred actions, and the paper's ΔtPSNR at t = `horizon`: PSNR(x_t, x̂_t) with
+    /// x̂ generated from x₀ under the inferred latent actions, minus the same under random ones.
+    public static func dynamics(_ model: DynamicsModel, tokenizer: VideoTokenizer, lam: LatentActionModel, dataset: VideoDataset,
+                                clips: [(episode: Int, start: Int)], horizon: Int, settings: MaskGITSettings, seed: UInt64) -> DynamicsFigures {
+        var g = RandomGenerator(seed: seed)
+        var figures = DynamicsFigures()
+        let s = model.config.tokensPerFrame, k = model.config.codebookSize
+        var correct = 0, counted = 0
+        for clip in clips {
+            let length = horizon + 1
+            let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
+            let tokens = tokenizer.encode(frames)
+            let inferred = lam.inferActions(frames)
+            // Teacher-forced accuracy on frames 1… with 75 % of tokens masked.
+            var mask = [Bool](repeating: false, count: tokens.count)
+            for i in s..<tokens.count { mask[i] = g.nextFloat() < 0.75 }
+            let input = zip(tokens, mask).map { $1 ? model.maskToken : $0 }
+            let logits = withoutGradient { model.logits(tokens: input, actions: inferred, batch: 1, frames: length) }
+            for i in 0..<tokens.count where mask[i] {
+                let row = logits.data + i * k
+                var best = 0
+                for j in 1..<k where row[j] > row[best] { best = j }
+                if best == Int(tokens[i]) { correct += 1 }
+                counted += 1
+            }
+            // Next frame from the real frame 0 and the inferred action 0.
+            let next = generateNextFrame(model: model, context: Array(tokens[0..<s]), actions: [inferred[0]], settings: settings, generator: &g)
+            figures.nextFramePSNR += psnr(frames.frame(batch: 0, time: 1), tokenizer.decode(codes: Array(tokens[0..<s]) + next, batch: 1, frames: 2).frame(batch: 0, time: 1))
+            // Rollouts of `horizon` frames from frame 0.
+            let random = (0..<horizon).map { _ in Int32(g.nextInt(model.config.actions)) }
+            for (actions, isInferred) in [(inferred, true), (random, false)] {
+                var context = Array(tokens[0..<s])
+                for t in 0..<horizon {
+                    context += generateNextFrame(model: model, context: context, actions: Array(actions[0...t]),
+                                                 settings: settings, generator: &g)
+                }
+                let decoded = tokenizer.decode(codes: context, batch: 1, frames: length)
+                let value = psnr(frames.frame(batch: 0, time: horizon), decoded.frame(batch: 0, time: horizon))
+                if isInferred { figures.psnrInferred += value } else { figures.psnrRandom += value }
+            }
+        }
+        let n = Double(max(clips.count, 1))
+        figures.maskedAccuracy = Double(correct) / Double(max(counted, 1))
+        figures.nextFramePSNR /= n; figures.psnrInferred /= n; figures.psnrRandom /= n
+        return figures
+    }
+}

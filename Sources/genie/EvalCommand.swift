@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import GenieModels
+import GenieTensor
+import GenieTraining
+
+/// `genie eval`: the paper's figures on held-out episodes.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate checkpoints on held-out episodes: tokenizer PSNR/SSIM, LAM agreement with true actions, dynamics accuracy and ΔtPSNR.",
+        discussion: "Give any of --tokenizer, --lam, --dynamics; the dynamics figures need all three. Use episodes the models did not train on (another --seed of `genie data generate`).")
+
+    @Option(help: "Folder of held-out episodes (with actions.csv for LAM agreement).") var data: String
+    @Option(help: "Tokenizer checkpoint.") var tokenizer: String?
+    @Option(help: "Latent action model checkpoint.") var lam: String?
+    @Option(help: "Dynamics checkpoint.") var dynamics: String?
+    @Option(help: "Number of clips to evaluate.") var clips = 32
+    @Option(help: "Frames per clip for tokenizer and LAM.") var clipLength = 16
+    @Option(help: "t of ΔtPSNR (frames generated from the first).") var horizon = 4
+    @Option(help: "MaskGIT iterations per frame.") var iterations = 8
+    @Option(help: "Sampling temperature.") var temperature: Float = 1.0
+    @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        guard tokenizer != nil || lam != nil || dynamics != nil else {
+            throw ValidationError("give at least one of --tokenizer, --lam, --dynamics")
+        }
+        if dynamics != nil && (tokenizer == nil || lam == nil) {
+            throw ValidationError("--dynamics needs --tokenizer and --lam too (it works on their codes and actions)")
+        }
+        let dataset = try VideoDataset(root: data)
+        let chosen = Evaluation.clips(dataset, length: clipLength, count: clips)
+        guard !chosen.isEmpty else { throw ValidationError("no episode in \(data) has \(clipLength) frames; lower --clip-length") }
+        var report: [String: Any] = ["data": data, "clips": chosen.count, "clip_length": clipLength]
+        var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?
+        if let tokenizer {
+            let (model, _) = try Checkpoint.loadTokenizer(tokenizer)
+            try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
+            tokenizerModel = model
+            let (p, s) = withoutGradient { Evaluation.tokenizer(model, dataset: dataset, clips: chosen, length: clipLength) }
+            report["tokenizer_psnr"] = rounded(p, 2)
+            report["tokenizer_ssim"] = rounded(s, 4)
+            report["tokens_per_frame"] = model.config.tokensPerFrame
+        }
+        if let lam {
+            let (model, _) = try Checkpoint.loadLatentActionModel(lam)
+            try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
+            lamModel = model
+            let (codes, actions, classes) = withoutGradient { Evaluation.latentActions(model, dataset: dataset, clips: chosen, length: clipLength) }
+            let usage = agreement(codes: codes, labels: [Int](repeating: 0, count: codes.count), codeCount: model.config.actions, labelCount: 1)
+            report["lam_codes_used"] = usage.codesUsed
+            var counts = [Int](repeating: 0, count: model.config.actions)
+            for c in codes { counts[c] += 1 }
+            report["lam_code_histogram"] = counts
+            if actions.count == codes.count, let top = actions.max() {
+                let a = agreement(codes: codes, labels: actions, codeCount: model.config.actions, labelCount: top + 1)
+                report["lam_agreement"] = rounded(a.accuracy, 4)
+                report["lam_nmi"] = rounded(a.normalizedMutualInformation, 4)
+                report["lam_code_to_action"] = a.mapping
+            }
+            if classes.count == codes.count, let top = classes.max() {
+                let a = agreement(codes: codes, labels: classes, codeCount: model.config.actions, labelCount: top + 1)
+                report["lam_agreement_classes"] = rounded(a.accuracy, 4)
+                report["lam_nmi_classes"] = rounded(a.normalizedMutualInformation, 4)
+            }
+        }
+        if let dynamics, let tokenizerModel, let lamModel {
+            let (model, _) = try Checkpoint.loadDynamics(dynamics)
+            guard model.config.tokensPerFrame == tokenizerModel.config.tokensPerFrame, model.config.codebookSize == tokenizerModel.config.codebookSize else {
+                throw CheckpointError.mismatched("the dynamics model works on \(model.config.tokensPerFrame) tokens of \(model.config.codebookSize) codes, the tokenizer makes \(tokenizerModel.config.tokensPerFrame) of \(tokenizerModel.config.codebookSize)")
+            }
+            guard model.config.actions == lamModel.config.actions else {
+                throw CheckpointError.mismatched("the dynamics model takes \(model.config.actions) actions, the LAM has \(lamModel.config.actions)")
+            }
+            let figures = withoutGradient {
+                Evaluation.dynamics(model, tokenizer: tokenizerModel, lam: lamModel, dataset: dataset, clips: Evaluation.clips(dataset, length: horizon + 1, count: clips),
+                                    horizon: horizon, settings: MaskGITSettings(iterations: iterations, temperature: temperature), seed: seed)
+            }
+            report["dynamics_masked_accuracy"] = rounded(figures.maskedAccuracy, 4)
+            report["next_frame_psnr"] = rounded(figures.nextFramePSNR, 2)
+            report["psnr_t\(horizon)_inferred"] = rounded(figures.psnrInferred, 2)
+            report["psnr_t\(horizon)_random"] = rounded(figures.psnrRandom, 2)
+            report["delta_psnr_t\(horizon)"] = rounded(figures.deltaPSNR, 3)
+        }
+        if json { printJSON(report); return }
+        for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
+    }
+
+    func checkFrameSize(_ width: Int, _ height: Int, _ dataset: VideoDataset) throws {
+        guard width == dataset.frameWidth, height == dataset.frameHeight else {
+            throw ValidationError("the model was trained on \(width)x\(height) frames but \(data) holds \(dataset.frameWidth)x\(dataset.frameHeight)")
+        }
+    }
+}
