@@ -21,7 +21,7 @@ let package = Package(
         // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
         .target(name: "GenieTensor", dependencies: ["CBLAS", "AtomicIO"]),
         // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
-        .target(name: "GenieModels", dependencies: ["GenieTensor"]),
+        .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia"]),
         // Data loading, trainers, checkpoints and metrics.
         .target(name: "GenieTraining", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
         // Frames, PNG I/O, action traces and the World protocol.
@@ -40,7 +40,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
-        .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor"]),
+        .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
         .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia"]),
         .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),

@@ -1,5 +1,4 @@
 import Foundation
-import GenieModels
 import GenieTensor
 
 /// Why a checkpoint cannot be used for what it was given for.
