@@ -1,0 +1,110 @@
+import Foundation
+import GenieMedia
+
+/// Why a key map cannot be read or used.
+public enum KeyMapError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String, reason: String)
+    case noVisibleTransitions
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): return "cannot read key map \(p): \(r)"
+        case .noVisibleTransitions:
+            return "no transition where the true action was visible (class == action): cannot map controls to latents"
+        }
+    }
+}
+
+/// Which latent action each control name (`Control.all`: noop, left, right, jump, …) stands
+/// for, computed by running the LAM on simulator clips whose true actions are known. Latent
+/// codes have no names of their own; this map gives them the player's names.
+///
+/// Stored as JSON next to the weights (weights/keymap.json):
+/// `{"format": "genie-keymap", "version": 1, "latent_actions": 8, "controls": {"right": 5, …},
+///   "counts": {"right": [n₀ … n₇], …}, "confidence": {"right": 0.91, …}, "transitions": 12345, "lam": "…"}`
+public struct LatentKeyMap: Codable, Equatable, Sendable {
+    public static let formatName = "genie-keymap"
+    public var format = LatentKeyMap.formatName
+    public var version = 1
+    /// Number of latent actions of the LAM (and of the dynamics model that plays it).
+    public var latentActions: Int
+    /// Control name → latent index.
+    public var controls: [String: Int]
+    /// Control name → how often the LAM gave each latent for that true action.
+    public var counts: [String: [Int]]
+    /// Control name → share of its transitions that got the chosen latent.
+    public var confidence: [String: Double]
+    /// Visible transitions counted in all.
+    public var transitions: Int
+    /// Where the map came from (LAM file hash, data folder).
+    public var source: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, controls, counts, confidence, transitions, source
+        case latentActions = "latent_actions"
+    }
+
+    public init(latentActions: Int, controls: [String: Int], counts: [String: [Int]] = [:], confidence: [String: Double] = [:],
+                transitions: Int = 0, source: [String: String] = [:]) {
+        self.latentActions = latentActions; self.controls = controls; self.counts = counts
+        self.confidence = confidence; self.transitions = transitions; self.source = source
+    }
+
+    /// Counts, per true action, which latent the LAM gave, over the transitions where the
+    /// action was visible (its equivalence class is itself: an action that changes nothing,
+    /// like jump in mid-air, looks like another and would blur the counts), and maps each
+    /// action to its most frequent latent (ties: the lower index).
+    ///
+    /// `latents`, `actions` and `classes` are per transition; `actionNames[a]` names true action a.
+    public static func compute(latents: [Int], actions: [Int], classes: [Int], actionNames: [String],
+                               latentActions: Int, source: [String: String] = [:]) throws -> LatentKeyMap {
+        precondition(latents.count == actions.count && actions.count == classes.count, "one latent, action and class per transition")
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: latentActions), count: actionNames.count)
+        var transitions = 0
+        for ((latent, action), cls) in zip(zip(latents, actions), classes)
+        where action == cls && actionNames.indices.contains(action) && (0..<latentActions).contains(latent) {
+            counts[action][latent] += 1
+            transitions += 1
+        }
+        guard transitions > 0 else { throw KeyMapError.noVisibleTransitions }
+        var map = LatentKeyMap(latentActions: latentActions, controls: [:], transitions: transitions, source: source)
+        for (a, name) in actionNames.enumerated() {
+            let row = counts[a]
+            map.counts[name] = row
+            let total = row.reduce(0, +)
+            guard total > 0 else { continue }  // never visible: leave the control unmapped
+            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            map.controls[name] = best
+            map.confidence[name] = Double(row[best]) / Double(total)
+        }
+        return map
+    }
+
+    /// The control names mapped to latent `index`, in `Control.all` order.
+    public func controls(forLatent index: Int) -> [String] {
+        Control.all.filter { controls[$0] == index } + controls.keys.filter { !Control.all.contains($0) && controls[$0] == index }.sorted()
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Foundation's atomic write: a temp file renamed over the target.
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Reads and checks a key map file.
+    public static func load(_ path: String) throws -> LatentKeyMap {
+        guard let data = FileManager.default.contents(atPath: path) else { throw KeyMapError.unreadable(path, reason: "no such file") }
+        let map: LatentKeyMap
+        do { map = try JSONDecoder().decode(LatentKeyMap.self, from: data) } catch {
+            throw KeyMapError.unreadable(path, reason: "not a genie key map (\(error))")
+        }
+        guard map.format == formatName, map.version == 1 else {
+            throw KeyMapError.unreadable(path, reason: "format \(map.format) version \(map.version) is not \(formatName) version 1")
+        }
+        for (name, latent) in map.controls where !(0..<map.latentActions).contains(latent) {
+            throw KeyMapError.unreadable(path, reason: "control \(name) maps to latent \(latent), outside 0..<\(map.latentActions)")
+        }
+        return map
+    }
+}

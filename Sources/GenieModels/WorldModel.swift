@@ -1,0 +1,262 @@
+import Foundation
+import GenieMedia
+import GenieTensor
+
+/// How the learned world samples frames; part of its identity, so a trace replays only
+/// with the same settings.
+public struct WorldModelSettings: Codable, Equatable, Sendable {
+    /// MaskGIT iterations per frame and sampling temperature.
+    public var maskGIT: MaskGITSettings
+    /// Frames each temporal attention sees (itself included) in the dynamics model and in
+    /// the tokenizer's decoder; nil = the clip length the checkpoint was trained on.
+    public var dynamicsWindow: Int?
+    public var decoderWindow: Int?
+
+    public init(maskGIT: MaskGITSettings = MaskGITSettings(iterations: WorldModelSettings.defaultIterations, temperature: 1.0),
+                dynamicsWindow: Int? = nil, decoderWindow: Int? = nil) {
+        self.maskGIT = maskGIT; self.dynamicsWindow = dynamicsWindow; self.decoderWindow = decoderWindow
+    }
+
+    /// The default number of MaskGIT iterations per frame (see docs/inference.md).
+    public static let defaultIterations = 8
+}
+
+/// The frames a learned world starts from on `reset(seed:)`.
+public struct WorldPrompt {
+    /// Names the prompt in the world's identity ("png:<hash>", "sim-start", …).
+    public let name: String
+    /// The prompt frames for a seed (one or more, oldest first).
+    public let frames: (UInt64) throws -> [Frame]
+
+    public init(name: String, frames: @escaping (UInt64) throws -> [Frame]) { self.name = name; self.frames = frames }
+
+    /// Fixed frames, whatever the seed; named by a hash of their pixels.
+    public static func fixed(_ frames: [Frame]) -> WorldPrompt {
+        var hasher = FNV1a64()
+        for f in frames { hasher.add(f.pixels) }
+        return WorldPrompt(name: "frames:\(frames.count):\(hasher.hex)") { _ in frames }
+    }
+}
+
+/// What can go wrong building or stepping the learned world.
+public enum WorldModelError: Error, CustomStringConvertible, Equatable {
+    case badPrompt(String)
+    case badAction(Int, count: Int)
+    case notReset
+
+    public var description: String {
+        switch self {
+        case .badPrompt(let r): return "bad prompt: \(r)"
+        case .badAction(let a, let n): return "action \(a) is outside 0...\(n - 1)"
+        case .notReset: return "the world model was stepped before reset(seed:)"
+        }
+    }
+}
+
+/// Wall-clock seconds of the parts of the last `reset` or `step`.
+public struct WorldModelTimings: Sendable {
+    /// Tokenizer encoder over the prompt (reset only).
+    public var encode = 0.0
+    /// MaskGIT iterations of the dynamics model.
+    public var maskGIT = 0.0
+    /// The pass that caches the finished frame's keys/values in the dynamics model.
+    public var commit = 0.0
+    /// Tokenizer decoder and conversion to RGB.
+    public var decode = 0.0
+}
+
+/// The learned world (Genie's play loop) as a `World`: a prompt is tokenized once; each step
+/// turns the chosen latent action into the next frame by MaskGIT decoding of its tokens with
+/// the dynamics model, then the tokenizer's decoder, both with temporal KV caches so that a
+/// frame costs the same at step 10 and step 10,000.
+///
+/// Deterministic: one seeded generator drives all sampling, so the same seed, prompt, weights,
+/// settings and actions give the same frames (on the same machine and BLAS kernel).
+public final class WorldModel: World {
+    public let tokenizer: VideoTokenizer
+    public let dynamics: DynamicsModel
+    public let keyMap: LatentKeyMap?
+    public let settings: WorldModelSettings
+    public let prompt: WorldPrompt
+    /// Windows in use (settings, or the training clip lengths).
+    public let dynamicsWindow: Int
+    public let decoderWindow: Int
+    /// Identities of the weights ("fnv1a64:…" of the files, or "random:<seed>").
+    public let weightHashes: [String: String]
+    public private(set) var seed: UInt64
+    /// Timings of the last reset or step.
+    public private(set) var timings = WorldModelTimings()
+
+    private var dynamicsStream: DynamicsStream?
+    private var decoderStream: DecoderStream?
+    private var generator = RandomGenerator(seed: 0)
+
+    /// Builds the world from loaded models, checking that they belong together.
+    /// `weightHashes` should hold "tokenizer" and "dynamics" (and "keymap" when there is one).
+    public init(tokenizer: VideoTokenizer, dynamics: DynamicsModel, keyMap: LatentKeyMap?, settings: WorldModelSettings = WorldModelSettings(),
+                prompt: WorldPrompt, weightHashes: [String: String], trainedWindows: (dynamics: Int, decoder: Int) = (16, 16),
+                seed: UInt64 = 0) throws {
+        let t = tokenizer.config, d = dynamics.config
+        guard t.codebookSize == d.codebookSize else {
+            throw CheckpointError.mismatched("the tokenizer has \(t.codebookSize) codes but the dynamics model predicts \(d.codebookSize)")
+        }
+        guard t.tokensPerFrame == d.tokensPerFrame else {
+            throw CheckpointError.mismatched("the tokenizer makes \(t.tokensPerFrame) tokens per frame (\(t.frameWidth)x\(t.frameHeight), patch \(t.patch)) but the dynamics model expects \(d.tokensPerFrame)")
+        }
+        guard t.channels == 3 else { throw CheckpointError.mismatched("the tokenizer has \(t.channels) channels; play needs RGB") }
+        if let keyMap, keyMap.latentActions != d.actions {
+            throw CheckpointError.mismatched("the key map is for \(keyMap.latentActions) latent actions but the dynamics model has \(d.actions)")
+        }
+        guard (1...8).contains(d.actions) else { throw CheckpointError.mismatched("the dynamics model has \(d.actions) actions; play supports 1 to 8") }
+        guard settings.maskGIT.iterations >= 1, settings.maskGIT.temperature >= 0, settings.maskGIT.temperature.isFinite else {
+            throw CheckpointError.mismatched("MaskGIT needs at least 1 iteration and a temperature >= 0")
+        }
+        self.tokenizer = tokenizer; self.dynamics = dynamics; self.keyMap = keyMap; self.settings = settings
+        self.prompt = prompt; self.weightHashes = weightHashes; self.seed = seed
+        dynamicsWindow = max(1, settings.dynamicsWindow ?? trainedWindows.dynamics)
+        decoderWindow = max(1, settings.decoderWindow ?? trainedWindows.decoder)
+    }
+
+    /// Loads the tokenizer and dynamics checkpoints (and the key map, if a path is given).
+    public static func load(tokenizerPath: String, dynamicsPath: String, keyMapPath: String?, settings: WorldModelSettings = WorldModelSettings(),
+                            prompt: WorldPrompt, seed: UInt64 = 0) throws -> WorldModel {
+        let (tokenizer, tokenizerFile) = try Checkpoint.loadTokenizer(tokenizerPath)
+        let (dynamics, dynamicsFile) = try Checkpoint.loadDynamics(dynamicsPath)
+        var hashes = ["tokenizer": try fileFingerprint(tokenizerPath), "dynamics": try fileFingerprint(dynamicsPath)]
+        var keyMap: LatentKeyMap?
+        if let keyMapPath {
+            keyMap = try LatentKeyMap.load(keyMapPath)
+            hashes["keymap"] = try fileFingerprint(keyMapPath)
+        }
+        let windows = (trainingClipLength(dynamicsFile.metadata), trainingClipLength(tokenizerFile.metadata))
+        return try WorldModel(tokenizer: tokenizer, dynamics: dynamics, keyMap: keyMap, settings: settings, prompt: prompt,
+                              weightHashes: hashes, trainedWindows: windows, seed: seed)
+    }
+
+    // MARK: World
+
+    public let kind = "model"
+
+    public var identity: [String: String] {
+        var id = weightHashes
+        id["keymap"] = id["keymap"] ?? "none"
+        id["prompt"] = prompt.name
+        id["seed"] = String(seed)
+        id["iterations"] = String(settings.maskGIT.iterations)
+        id["temperature"] = String(settings.maskGIT.temperature)
+        id["dynamics_window"] = String(dynamicsWindow)
+        id["decoder_window"] = String(decoderWindow)
+        return id
+    }
+
+    public var frameWidth: Int { tokenizer.config.frameWidth }
+    public var frameHeight: Int { tokenizer.config.frameHeight }
+    public var actionCount: Int { dynamics.config.actions }
+
+    /// "latent 5" or, when the key map names it, "latent 5 right".
+    public func actionName(_ index: Int) -> String {
+        let names = keyMap?.controls(forLatent: index) ?? []
+        return names.isEmpty ? "latent \(index)" : "latent \(index) \(names.joined(separator: "/"))"
+    }
+
+    public func action(forControl control: String) -> Int? { keyMap?.controls[control] }
+
+    /// The latent that stands between consecutive prompt frames (their true actions are
+    /// unknown): the key map's noop, else latent 0.
+    public var promptAction: Int { action(forControl: Control.noop) ?? 0 }
+
+    public func reset(seed: UInt64) throws -> Frame {
+        self.seed = seed
+        generator = RandomGenerator(seed: seed)
+        let frames = try prompt.frames(seed)
+        guard !frames.isEmpty else { throw WorldModelError.badPrompt("no prompt frames") }
+        for (i, f) in frames.enumerated() where f.width != frameWidth || f.height != frameHeight {
+            throw WorldModelError.badPrompt("prompt frame \(i) is \(f.width)x\(f.height), the model's frames are \(frameWidth)x\(frameHeight)")
+        }
+        var timings = WorldModelTimings()
+        var clock = Stopwatch()
+        // The encoder runs once, over the whole prompt.
+        let codes = tokenizer.encode(unitTensor(frames))
+        timings.encode = clock.lap()
+        let dynamicsStream = DynamicsStream(model: dynamics, window: dynamicsWindow)
+        let decoderStream = DecoderStream(tokenizer: tokenizer, window: decoderWindow)
+        let s = tokenizer.config.tokensPerFrame
+        var last: Frame?
+        for p in 0..<frames.count {
+            let frameCodes = Array(codes[(p * s)..<((p + 1) * s)])
+            dynamicsStream.append(tokens: frameCodes, action: p == 0 ? dynamics.noAction : Int32(promptAction))
+            timings.commit += clock.lap()
+            last = decoderStream.decode(codes: frameCodes)
+            timings.decode += clock.lap()
+        }
+        self.dynamicsStream = dynamicsStream
+        self.decoderStream = decoderStream
+        self.timings = timings
+        return last!
+    }
+
+    public func step(_ action: Int) throws -> Frame {
+        guard (0..<actionCount).contains(action) else { throw WorldModelError.badAction(action, count: actionCount) }
+        guard let dynamicsStream, let decoderStream else { throw WorldModelError.notReset }
+        var timings = WorldModelTimings()
+        var clock = Stopwatch()
+        let tokens = dynamicsStream.sampleTokens(action: Int32(action), settings: settings.maskGIT, generator: &generator)
+        timings.maskGIT = clock.lap()
+        dynamicsStream.append(tokens: tokens, action: Int32(action))
+        timings.commit = clock.lap()
+        let frame = decoderStream.decode(codes: tokens)
+        timings.decode = clock.lap()
+        self.timings = timings
+        return frame
+    }
+
+    /// Absolute index of the next frame (prompt frames count).
+    public var frameIndex: Int { dynamicsStream?.nextFrame ?? 0 }
+}
+
+/// Frames per clip the checkpoint was trained on, read from the `--clip N` of its training
+/// command in the metadata; the trainer's default (16) when absent. Each temporal attention
+/// has only ever seen distances below this, so it is the natural window at play time.
+public func trainingClipLength(_ metadata: [String: String]) -> Int {
+    if let text = metadata["clip"], let n = Int(text), n > 0 { return n }
+    let words = (metadata["command"] ?? "").split(separator: " ").map(String.init)
+    for (i, w) in words.enumerated() {
+        if w == "--clip", i + 1 < words.count, let n = Int(words[i + 1]), n > 0 { return n }
+        if w.hasPrefix("--clip="), let n = Int(w.dropFirst(7)), n > 0 { return n }
+    }
+    return 16
+}
+
+/// 64-bit FNV-1a: a fast fingerprint of weights and prompts for traces (not a cryptographic hash).
+public struct FNV1a64 {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    public init() {}
+    public mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        for b in bytes { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
+    }
+    public var hex: String {
+        let s = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}
+
+/// "fnv1a64:<16 hex digits>" of a file's bytes.
+public func fileFingerprint(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CheckpointError.badConfig(path, reason: "cannot read the file")
+    }
+    var h = FNV1a64()
+    data.withUnsafeBytes { h.add($0) }
+    return "fnv1a64:" + h.hex
+}
+
+/// Seconds between laps, for the world's timings.
+struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    init() {}
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}

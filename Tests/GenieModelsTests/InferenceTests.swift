@@ -1,0 +1,293 @@
+import Foundation
+import XCTest
+import GenieMedia
+@testable import GenieModels
+@testable import GenieTensor
+
+/// Redraws every parameter from N(0, std²) (LayerNorm gains around 1), so that the tiny
+/// models' outputs are far from zero and a wrong attention pattern shows in the logits.
+private func scramble(_ model: Module, std: Float, seed: UInt64) {
+    var g = RandomGenerator(seed: seed)
+    for (name, p) in model.namedParameters() {
+        let base: Float = name.hasSuffix("gain") ? 1 : 0
+        for i in 0..<p.count { p.data[i] = base + std * g.nextNormal() }
+    }
+}
+
+/// The reference the cache must equal: a plain, slow full recomputation of an ST-transformer
+/// over all T frames of x [1, T, S, C], where each layer's temporal attention lets frame i
+/// see only frames i−W+1 … i of that layer's input (loops, no KV cache, no `attention()`).
+private func bandedForward(_ transformer: STTransformer, _ x: Tensor, window: Int) -> Tensor {
+    let (t, s, c) = (x.shape[1], x.shape[2], x.shape[3])
+    var h = x
+    for block in transformer.blocks {
+        let a = add(h, block.spatial(block.spatialNorm(h)))
+        let n = block.temporalNorm(a)
+        let heads = block.temporal.heads, d = c / heads
+        let q = rotaryEmbedding(block.temporal.query(n), heads: heads, axis: .temporal)
+        let k = rotaryEmbedding(block.temporal.key(n), heads: heads, axis: .temporal)
+        let v = block.temporal.value(n)
+        let mixed = Tensor.zeros([1, t, s, c])
+        func at(_ ti: Int, _ si: Int, _ hi: Int, _ j: Int) -> Int { (ti * s + si) * c + hi * d + j }
+        for ti in 0..<t {
+            let band = max(0, ti - window + 1)...ti
+            for si in 0..<s {
+                for hi in 0..<heads {
+                    var scores: [Double] = band.map { tj in
+                        var dot = 0.0
+                        for j in 0..<d { dot += Double(q.data[at(ti, si, hi, j)]) * Double(k.data[at(tj, si, hi, j)]) }
+                        return dot / Double(d).squareRoot()
+                    }
+                    let top = scores.max()!
+                    scores = scores.map { Foundation.exp($0 - top) }
+                    let total = scores.reduce(0, +)
+                    for j in 0..<d {
+                        var sum = 0.0
+                        for (w, tj) in zip(scores, band) { sum += w / total * Double(v.data[at(tj, si, hi, j)]) }
+                        mixed.data[at(ti, si, hi, j)] = Float(sum)
+                    }
+                }
+            }
+        }
+        let b = add(a, block.temporal.output(mixed))
+        h = add(b, block.feedForward(block.feedForwardNorm(b)))
+    }
+    return transformer.finalNorm(h)
+}
+
+private func maxDifference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var worst: Float = 0
+    for i in 0..<n { worst = max(worst, abs(a[i] - b[i])) }
+    return worst
+}
+
+final class InferenceCacheTests: XCTestCase {
+    /// Cached MaskGIT logits of each new frame equal the banded full recomputation within
+    /// 1e-4, for 28 frames with a window of 4 (24 steps past the window), at two masking
+    /// levels per frame; a full-window recomputation differs (so the band is what is tested).
+    func testDynamicsCacheEqualsBandedRecomputation() {
+        let window = 4
+        let model = DynamicsModel(tinyDynamicsConfig(), seed: 1)
+        scramble(model, std: 0.3, seed: 2)
+        let s = model.config.tokensPerFrame, k = model.config.codebookSize
+        let stream = DynamicsStream(model: model, window: window)
+        var g = RandomGenerator(seed: 3)
+        var history: [Int32] = (0..<s).map { _ in Int32(g.nextInt(k)) }
+        var actions: [Int32] = []
+        stream.append(tokens: Array(history), action: model.noAction)
+        var worst: Float = 0, bandMatters = false
+        for step in 1..<28 {
+            let action = Int32(g.nextInt(model.config.actions))
+            let final: [Int32] = (0..<s).map { _ in Int32(g.nextInt(k)) }
+            for maskRate: Float in [1.0, 0.5] {
+                let input = final.map { g.nextFloat() < maskRate ? model.maskToken : $0 }
+                let cached = stream.logits(tokens: input, action: action)
+                XCTAssertEqual(stream.cache.layers[0].pastFrames, min(step, window - 1))
+                let frames = step + 1
+                let reference = withoutGradient { () -> Tensor in
+                    let x = model.embed(tokens: history + input, actions: actions + [action], batch: 1, frames: frames)
+                    return model.head(bandedForward(model.transformer, x, window: window))
+                }
+                let last = reference.data + step * s * k
+                worst = max(worst, maxDifference(cached.data, last, s * k))
+                if step >= window {
+                    let full = withoutGradient {
+                        model.logits(tokens: history + input, actions: actions + [action], batch: 1, frames: frames)
+                    }
+                    if maxDifference(cached.data, full.data + step * s * k, s * k) > 1e-3 { bandMatters = true }
+                }
+            }
+            stream.append(tokens: final, action: action)
+            history += final
+            actions.append(action)
+        }
+        XCTAssertLessThan(worst, 1e-4, "cached logits differ from the banded recomputation by \(worst)")
+        XCTAssertTrue(bandMatters, "past the window the band should change the logits")
+        XCTAssertEqual(stream.cache.layers[0].cachedFrames, [25, 26, 27])
+    }
+
+    /// The cached tokenizer decoder equals the banded full recomputation within 1e-4.
+    func testDecoderCacheEqualsBandedRecomputation() {
+        let window = 3
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 4)
+        scramble(tokenizer, std: 0.3, seed: 5)
+        let c = tokenizer.config, s = c.tokensPerFrame
+        let stream = DecoderStream(tokenizer: tokenizer, window: window)
+        var g = RandomGenerator(seed: 6)
+        var codes: [Int32] = []
+        var worst: Float = 0
+        for step in 0..<25 {
+            let frameCodes: [Int32] = (0..<s).map { _ in Int32(g.nextInt(c.codebookSize)) }
+            codes += frameCodes
+            let cached = stream.decodePixels(codes: frameCodes)
+            let reference = withoutGradient { () -> Tensor in
+                let vectors = tokenizer.quantizer.vectors(codes, shape: [1, step + 1, s])
+                let x = add(tokenizer.fromCode(vectors), tokenizer.decoderPositions.value)
+                let tokens = tokenizer.toPixels(bandedForward(tokenizer.decoder, x, window: window))
+                let frames = unpatchify(tokens, patch: c.patch, height: c.frameHeight, width: c.frameWidth, channels: c.channels)
+                return add(scale(frames, 0.5), Tensor.scalar(0.5))
+            }
+            let size = c.frameHeight * c.frameWidth * c.channels
+            worst = max(worst, maxDifference(cached.data, reference.data + step * size, size))
+        }
+        XCTAssertLessThan(worst, 1e-4, "cached decoder differs from the banded recomputation by \(worst)")
+    }
+
+    /// While the window has not filled, cached generation is the uncached reference sampler.
+    func testCachedGenerationMatchesUncachedWithinTheWindow() {
+        let model = DynamicsModel(tinyDynamicsConfig(), seed: 7)
+        scramble(model, std: 0.3, seed: 8)
+        let s = model.config.tokensPerFrame
+        let settings = MaskGITSettings(iterations: 3, temperature: 0)
+        let stream = DynamicsStream(model: model, window: 16)
+        var context: [Int32] = [1, 2, 3, 4]
+        stream.append(tokens: context, action: model.noAction)
+        var actions: [Int32] = []
+        var g1 = RandomGenerator(seed: 9), g2 = RandomGenerator(seed: 9)
+        for step in 0..<6 {
+            let action = Int32(step % model.config.actions)
+            actions.append(action)
+            let cached = stream.generate(action: action, settings: settings, generator: &g1)
+            let uncached = generateNextFrame(model: model, context: context, actions: actions, settings: settings, generator: &g2)
+            XCTAssertEqual(cached, uncached, "step \(step)")
+            context += uncached
+        }
+        XCTAssertEqual(context.count, 7 * s)
+    }
+}
+
+/// A world from tiny random models and one fixed prompt frame.
+private func tinyWorld(seed: UInt64 = 0, iterations: Int = 4, keyMap: LatentKeyMap? = nil) throws -> WorldModel {
+    let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 11)
+    scramble(tokenizer, std: 0.3, seed: 12)
+    let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 13)
+    scramble(dynamics, std: 0.3, seed: 14)
+    var g = RandomGenerator(seed: 15)
+    let prompt = Frame(width: 8, height: 8, pixels: (0..<(8 * 8 * 3)).map { _ in UInt8(g.nextInt(256)) })
+    return try WorldModel(tokenizer: tokenizer, dynamics: dynamics, keyMap: keyMap,
+                          settings: WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: 1), dynamicsWindow: 3, decoderWindow: 3),
+                          prompt: .fixed([prompt, prompt]), weightHashes: ["tokenizer": "t", "dynamics": "d"], seed: seed)
+}
+
+final class WorldModelTests: XCTestCase {
+    func testSameSeedGivesIdenticalFramesAndAnotherSeedDiffers() throws {
+        func rollout(_ seed: UInt64) throws -> [Frame] {
+            let world = try tinyWorld()
+            var frames = [try world.reset(seed: seed)]
+            for i in 0..<12 { frames.append(try world.step(i % world.actionCount)) }
+            return frames
+        }
+        let a = try rollout(5), b = try rollout(5), c = try rollout(6)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a[0], c[0], "the prompt does not depend on the seed")
+        XCTAssertNotEqual(a, c)
+        // Resetting a used world starts the same rollout again.
+        let world = try tinyWorld()
+        _ = try world.reset(seed: 9)
+        for _ in 0..<5 { _ = try world.step(1) }
+        var again = [try world.reset(seed: 5)]
+        for i in 0..<12 { again.append(try world.step(i % world.actionCount)) }
+        XCTAssertEqual(again, a)
+    }
+
+    func testIdentityActionNamesAndKeyMap() throws {
+        let map = LatentKeyMap(latentActions: 4, controls: ["right": 2, "right+jump": 2, "noop": 0])
+        let world = try tinyWorld(seed: 3, keyMap: map)
+        XCTAssertEqual(world.kind, "model")
+        XCTAssertEqual(world.actionCount, 4)
+        XCTAssertEqual(world.actionName(1), "latent 1")
+        XCTAssertEqual(world.actionName(2), "latent 2 right/right+jump")
+        XCTAssertEqual(world.action(forControl: "right"), 2)
+        XCTAssertNil(world.action(forControl: "left"))
+        XCTAssertEqual(world.identity["seed"], "3")
+        XCTAssertEqual(world.identity["iterations"], "4")
+        XCTAssertEqual(world.identity["dynamics"], "d")
+        XCTAssertEqual(world.identity["dynamics_window"], "3")
+        XCTAssertTrue(world.identity["prompt"]!.hasPrefix("frames:2:"))
+        XCTAssertThrowsError(try world.step(0)) { XCTAssertEqual($0 as? WorldModelError, .notReset) }
+        _ = try world.reset(seed: 3)
+        XCTAssertThrowsError(try world.step(4)) { XCTAssertEqual($0 as? WorldModelError, .badAction(4, count: 4)) }
+    }
+
+    func testMismatchedModelsFailClearly() throws {
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 1)
+        var wrongCodes = tinyDynamicsConfig(); wrongCodes.codebookSize = 32
+        var wrongTokens = tinyDynamicsConfig(); wrongTokens.tokensPerFrame = 16
+        let prompt = WorldPrompt.fixed([Frame(width: 8, height: 8)])
+        for (config, words) in [(wrongCodes, "16 codes"), (wrongTokens, "tokens per frame")] {
+            XCTAssertThrowsError(try WorldModel(tokenizer: tokenizer, dynamics: DynamicsModel(config, seed: 2), keyMap: nil,
+                                                prompt: prompt, weightHashes: [:])) { error in
+                XCTAssertTrue("\(error)".contains("do not belong together"), "\(error)")
+                XCTAssertTrue("\(error)".contains(words), "\(error)")
+            }
+        }
+        let eightActions = LatentKeyMap(latentActions: 8, controls: [:])
+        XCTAssertThrowsError(try WorldModel(tokenizer: tokenizer, dynamics: DynamicsModel(tinyDynamicsConfig(), seed: 2), keyMap: eightActions,
+                                            prompt: prompt, weightHashes: [:])) { XCTAssertTrue("\($0)".contains("key map"), "\($0)") }
+        // A prompt of the wrong size.
+        let world = try WorldModel(tokenizer: tokenizer, dynamics: DynamicsModel(tinyDynamicsConfig(), seed: 2), keyMap: nil,
+                                   prompt: .fixed([Frame(width: 16, height: 8)]), weightHashes: [:])
+        XCTAssertThrowsError(try world.reset(seed: 0)) { XCTAssertTrue("\($0)".contains("16x8"), "\($0)") }
+    }
+
+    func testLoadChecksKindsAndPairsOfFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("genie-infer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 1)
+        try Checkpoint.save(tokenizer, kind: "tokenizer", config: tokenizer.config, provenance: ["command": "genie train tokenizer --clip 6"], to: dir + "/tokenizer.safetensors")
+        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 2)
+        try Checkpoint.save(dynamics, kind: "dynamics", config: dynamics.config, to: dir + "/dynamics.safetensors")
+        var other = tinyDynamicsConfig(); other.codebookSize = 32
+        try Checkpoint.save(DynamicsModel(other, seed: 2), kind: "dynamics", config: other, to: dir + "/other.safetensors")
+        let prompt = WorldPrompt.fixed([Frame(width: 8, height: 8)])
+
+        let world = try WorldModel.load(tokenizerPath: dir + "/tokenizer.safetensors", dynamicsPath: dir + "/dynamics.safetensors",
+                                        keyMapPath: nil, prompt: prompt)
+        XCTAssertEqual(world.decoderWindow, 6, "window from the training command's --clip")
+        XCTAssertEqual(world.dynamicsWindow, 16, "the trainer's default clip")
+        XCTAssertTrue(world.identity["tokenizer"]!.hasPrefix("fnv1a64:"))
+        XCTAssertThrowsError(try WorldModel.load(tokenizerPath: dir + "/tokenizer.safetensors", dynamicsPath: dir + "/tokenizer.safetensors",
+                                                 keyMapPath: nil, prompt: prompt)) { XCTAssertTrue("\($0)".contains("dynamics checkpoint is needed"), "\($0)") }
+        XCTAssertThrowsError(try WorldModel.load(tokenizerPath: dir + "/tokenizer.safetensors", dynamicsPath: dir + "/other.safetensors",
+                                                 keyMapPath: nil, prompt: prompt)) { XCTAssertTrue("\($0)".contains("do not belong together"), "\($0)") }
+        try Data("{\"format\": \"something\"}".utf8).write(to: URL(fileURLWithPath: dir + "/bad.json"))
+        XCTAssertThrowsError(try WorldModel.load(tokenizerPath: dir + "/tokenizer.safetensors", dynamicsPath: dir + "/dynamics.safetensors",
+                                                 keyMapPath: dir + "/bad.json", prompt: prompt)) { XCTAssertTrue("\($0)".contains("cannot read key map"), "\($0)") }
+    }
+}
+
+final class LatentKeyMapTests: XCTestCase {
+    /// Synthetic LAM output: true action a gets latent perm[a] 80 % of the time when it is
+    /// visible; invisible transitions (class != action) always get latent 7 and must not count.
+    func testComputeRecoversTheLatentOfEachVisibleAction() throws {
+        let names = Control.all
+        let perm = [3, 5, 1, 6, 0, 2]
+        var g = RandomGenerator(seed: 1)
+        var latents: [Int] = [], actions: [Int] = [], classes: [Int] = []
+        for _ in 0..<3000 {
+            let a = g.nextInt(names.count)
+            let visible = g.nextFloat() < 0.7
+            actions.append(a)
+            classes.append(visible ? a : 0 == a ? 1 : 0)
+            latents.append(visible ? (g.nextFloat() < 0.8 ? perm[a] : g.nextInt(8)) : 7)
+        }
+        let map = try LatentKeyMap.compute(latents: latents, actions: actions, classes: classes, actionNames: names, latentActions: 8)
+        for (a, name) in names.enumerated() {
+            XCTAssertEqual(map.controls[name], perm[a], name)
+            XCTAssertGreaterThan(map.confidence[name]!, 0.75)
+            XCTAssertEqual(map.counts[name]![7] < 100, true, "invisible transitions must not count")
+        }
+        XCTAssertEqual(map.transitions, classes.enumerated().filter { $0.element == actions[$0.offset] }.count)
+        XCTAssertEqual(map.controls(forLatent: 5), ["left"])
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try map.write(to: path)
+        XCTAssertEqual(try LatentKeyMap.load(path), map)
+
+        XCTAssertThrowsError(try LatentKeyMap.compute(latents: [1], actions: [2], classes: [0], actionNames: names, latentActions: 8)) {
+            XCTAssertEqual($0 as? KeyMapError, .noVisibleTransitions)
+        }
+    }
+}
