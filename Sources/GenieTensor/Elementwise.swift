@@ -172,42 +172,40 @@ func pointwise(_ x: Tensor, _ name: String,
     return y
 }
 
-/// GELU, tanh approximation (as in GPT-2), 16 lanes at a time on both cores.
+/// GELU, tanh approximation (as in GPT-2), on both cores. The loops call only
+/// `fastTanh`, so they vectorise.
 public func gelu(_ x: Tensor) -> Tensor {
-    let c = Float((2 / Double.pi).squareRoot()), a: Float = 0.044715
     let n = x.count
     let y = Tensor.result(x.shape, "gelu", inputs: [x], zeroed: false) { y in
         let dy = y.grad!.pointer, dx = x.gradientBuffer(), px = x.data
-        parallelRanges(n, work: n * 8) { range in
-            forEachLane(n, range, { i in
-                let v = UnsafeRawPointer(px + i).loadUnaligned(as: Lanes.self)
-                let v2: Lanes = v * v
-                let t: Lanes = fastTanh(c * (v + a * v2 * v))
-                let slope: Lanes = (1 - t * t) * (c * (1 + 3 * a * v2))
-                let derivative: Lanes = 0.5 * (1 + t) + 0.5 * v * slope
-                let g = UnsafeRawPointer(dy + i).loadUnaligned(as: Lanes.self)
-                let old = UnsafeRawPointer(dx + i).loadUnaligned(as: Lanes.self)
-                UnsafeMutableRawPointer(dx + i).storeBytes(of: old + g * derivative, as: Lanes.self)
-            }, { i in
-                let v = px[i]
-                let t = fastTanh(c * (v + a * v * v * v))
-                dx[i] += dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * a * v * v))
-            })
-        }
+        parallelRanges(n, work: n * 8) { range in geluBackward(px, dy, dx, range) }
     }
     let px = x.data, py = y.data
-    parallelRanges(n, work: n * 8) { range in
-        forEachLane(n, range, { i in
-            let v = UnsafeRawPointer(px + i).loadUnaligned(as: Lanes.self)
-            let inner: Lanes = c * (v + a * v * v * v)
-            let out: Lanes = 0.5 * v * (1 + fastTanh(inner))
-            UnsafeMutableRawPointer(py + i).storeBytes(of: out, as: Lanes.self)
-        }, { i in
-            let v = px[i]
-            py[i] = 0.5 * v * (1 + fastTanh(c * (v + a * v * v * v)))
-        })
-    }
+    parallelRanges(n, work: n * 8) { range in geluForward(px, py, range) }
     return y
+}
+
+private let geluC = Float((2 / Double.pi).squareRoot())
+private let geluA: Float = 0.044715
+
+private func geluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+    let c = geluC, a = geluA
+    for i in range {
+        let v = x[i]
+        let inner = c * (v + a * v * v * v)
+        y[i] = 0.5 * v * (1 + fastTanh(inner))
+    }
+}
+
+private func geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+    let c = geluC, a = geluA
+    for i in range {
+        let v = x[i]
+        let v2 = v * v
+        let t = fastTanh(c * (v + a * v2 * v))
+        let slope = (1 - t * t) * (c * (1 + 3 * a * v2))
+        dx[i] += dy[i] * (0.5 * (1 + t) + 0.5 * v * slope)
+    }
 }
 
 /// The logistic sigmoid.

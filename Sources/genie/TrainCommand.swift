@@ -152,7 +152,7 @@ struct TrainDynamics: ParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
         // The cache is valid for this data and these two exact checkpoints.
-        let key = "\(common.data)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(fileFingerprint(tokenizer))|\(fileFingerprint(lam))"
+        let key = "\(common.data)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
         let cachePath = common.out + "/tokens.safetensors"
         let data: TokenizedDataset
         if let cached = TokenizedDataset.load(from: cachePath, key: key) {
@@ -176,12 +176,4 @@ struct TrainDynamics: ParsableCommand {
         try common.train(try DynamicsTask(dynamics: model, data: data, tokenizer: tokenizerModel, batch: common.batch,
                                           clipLength: common.clip, dataSeed: common.dataSeed))
     }
-}
-
-/// A cheap identity of a file: its size and a hash of its bytes.
-func fileFingerprint(_ path: String) -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { return "missing" }
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-    for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return "\(data.count)-\(String(hash, radix: 16))"
 }

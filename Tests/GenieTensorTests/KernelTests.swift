@@ -207,3 +207,17 @@ final class KernelTests: XCTestCase {
 extension RandomGenerator {
     fileprivate func nextFloatCopy() -> Float { var c = self; return c.nextFloat() }
 }
+
+final class FastMathTests: XCTestCase {
+    func testFastExpAndTanhMatchLibm() {
+        var worstExp: Float = 0, worstTanh: Float = 0
+        var x: Float = -80
+        while x < 80 {
+            worstExp = max(worstExp, abs(FastMath.exp(x) - Foundation.exp(x)) / Foundation.exp(x))
+            worstTanh = max(worstTanh, abs(FastMath.tanh(x / 8) - Foundation.tanh(x / 8)))
+            x += 0.037
+        }
+        XCTAssertLessThan(worstExp, 1e-6)
+        XCTAssertLessThan(worstTanh, 1e-6)
+    }
+}
