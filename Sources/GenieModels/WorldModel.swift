@@ -25,16 +25,20 @@ public struct WorldModelSettings: Codable, Equatable, Sendable {
 public struct WorldPrompt {
     /// Names the prompt in the world's identity ("png:<hash>", "sim-start", …).
     public let name: String
+    /// The files the frames were read from, if any (so that replay can read them again).
+    public let files: [String]
     /// The prompt frames for a seed (one or more, oldest first).
     public let frames: (UInt64) throws -> [Frame]
 
-    public init(name: String, frames: @escaping (UInt64) throws -> [Frame]) { self.name = name; self.frames = frames }
+    public init(name: String, files: [String] = [], frames: @escaping (UInt64) throws -> [Frame]) {
+        self.name = name; self.files = files; self.frames = frames
+    }
 
     /// Fixed frames, whatever the seed; named by a hash of their pixels.
-    public static func fixed(_ frames: [Frame]) -> WorldPrompt {
+    public static func fixed(_ frames: [Frame], files: [String] = []) -> WorldPrompt {
         var hasher = FNV1a64()
         for f in frames { hasher.add(f.pixels) }
-        return WorldPrompt(name: "frames:\(frames.count):\(hasher.hex)") { _ in frames }
+        return WorldPrompt(name: "frames:\(frames.count):\(hasher.hex)", files: files) { _ in frames }
     }
 }
 
@@ -141,6 +145,7 @@ public final class WorldModel: World {
         var id = weightHashes
         id["keymap"] = id["keymap"] ?? "none"
         id["prompt"] = prompt.name
+        if !prompt.files.isEmpty { id["prompt_files"] = prompt.files.joined(separator: "\n") }
         id["seed"] = String(seed)
         id["iterations"] = String(settings.maskGIT.iterations)
         id["temperature"] = String(settings.maskGIT.temperature)
