@@ -6,23 +6,29 @@ import GenieTensor
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed: kernels against raw sgemm, and more.",
-        subcommands: [BenchKernels.self, BenchTrain.self, BenchRender.self])
+        subcommands: [BenchKernels.self, BenchTrain.self, BenchRender.self, BenchPlay.self])
 }
 
 /// Times `body`: runs it until at least `minimumSeconds` have passed (and at least 3 times)
-/// and returns the median seconds per run.
-func measure(minimumSeconds: Double = 0.3, _ body: () -> Void) -> Double {
-    body()  // warm-up
+/// and returns the median seconds per run. `setup` runs before each timed call, untimed,
+/// and hands its result to `body` (e.g. a forward pass whose backward is being timed).
+func measure<Prepared>(minimumSeconds: Double = 0.3, setup: () -> Prepared, _ body: (Prepared) -> Void) -> Double {
+    body(setup())  // warm-up
     var times: [Double] = []
     let start = Date()
     while times.count < 3 || Date().timeIntervalSince(start) < minimumSeconds {
+        let prepared = setup()
         let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
+        body(prepared)
         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         if times.count >= 200 { break }
     }
     times.sort()
     return times[times.count / 2]
+}
+
+func measure(minimumSeconds: Double = 0.3, _ body: () -> Void) -> Double {
+    measure(minimumSeconds: minimumSeconds, setup: { () }, { _ in body() })
 }
 
 /// Prints a JSON object with keys in a stable, sorted order.
@@ -79,13 +85,13 @@ struct BenchKernels: ParsableCommand {
                 let raw = rawSgemm(m, d, d)
                 let x = random([m, d], grad: true), w = random([d, d], grad: true), b = random([d], grad: true)
                 let forward = measure(minimumSeconds: seconds) { _ = withoutGradient { linear(x, w, b) } }
-                let backward = measure(minimumSeconds: seconds) {
-                    let y = linear(x, w, b)
-                    y.backward(seed: nil as [Float]? ?? [Float](repeating: 1, count: y.count))
+                let ones = [Float](repeating: 1, count: m * d)
+                let backward = measure(minimumSeconds: seconds, setup: { () -> Tensor in
                     x.zeroGradient(); w.zeroGradient(); b.zeroGradient()
-                } - forward
+                    return linear(x, w, b)
+                }) { y in y.backward(seed: ones) }
                 let flops = 2.0 * Double(m * d * d)
-                let fwd = flops / forward / 1e9, bwd = 2 * flops / max(backward, 1e-9) / 1e9
+                let fwd = flops / forward / 1e9, bwd = 2 * flops / backward / 1e9
                 if m >= 256 { linearRatios.append(fwd / raw) }
                 rows.append(["case": "linear", "m": m, "d": d, "sgemm_gflops": rounded(raw, 1),
                              "forward_gflops": rounded(fwd, 1), "backward_gflops": rounded(bwd, 1),
@@ -102,13 +108,13 @@ struct BenchKernels: ParsableCommand {
             let forward = measure(minimumSeconds: seconds) {
                 _ = withoutGradient { attention(query: q, key: k, value: v, heads: heads, axis: axis, causal: axis == .temporal) }
             }
-            let total = measure(minimumSeconds: seconds) {
-                let y = attention(query: q, key: k, value: v, heads: heads, axis: axis, causal: axis == .temporal)
-                y.backward(seed: [Float](repeating: 1, count: y.count))
+            let ones = [Float](repeating: 1, count: q.count)
+            let backward = measure(minimumSeconds: seconds, setup: { () -> Tensor in
                 q.zeroGradient(); k.zeroGradient(); v.zeroGradient()
-            }
+                return attention(query: q, key: k, value: v, heads: heads, axis: axis, causal: axis == .temporal)
+            }) { y in y.backward(seed: ones) }
             let raw = rawSgemm(length, length, c / heads)
-            let fwd = flops / forward / 1e9, bwd = 2 * flops / max(total - forward, 1e-9) / 1e9
+            let fwd = flops / forward / 1e9, bwd = 2 * flops / backward / 1e9
             rows.append(["case": "attention.\(axis.rawValue)", "shape": [b, t, s, c], "heads": heads,
                          "sgemm_gflops_same_tiles": rounded(raw, 1),
                          "forward_gflops": rounded(fwd, 1), "backward_gflops": rounded(bwd, 1),

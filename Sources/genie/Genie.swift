@@ -7,7 +7,7 @@ struct Genie: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genie",
         abstract: "Genie in Swift: learn a playable world from video, and play it in the terminal.",
-        subcommands: [PlayCommand.self, ReplayCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, Bench.self])
+        subcommands: [PlayCommand.self, ReplayCommand.self, GenerateCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, KeymapCommand.self, Bench.self])
 
     static func main() {
         // OpenBLAS picks its kernel when it loads; pick it from the CPU's features first.

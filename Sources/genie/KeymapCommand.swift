@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import GenieMedia
+import GenieModels
+import GenieTraining
+import Platformer
+
+/// `genie keymap`: names the latent actions. Runs the LAM on simulator episodes whose true
+/// actions are known and maps each control to the latent the LAM gives it most often.
+struct KeymapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keymap",
+        abstract: "Map controls (left, right, jump, …) to latent actions with the LAM, from episodes with actions.csv.")
+
+    @Option(help: "The latent action model checkpoint.")
+    var lam: String
+
+    @Option(help: "Folder of simulator episodes (PNG frames + actions.csv with t,action,class).")
+    var data: String
+
+    @Option(help: "Where to write the key map JSON.")
+    var out = "weights/keymap.json"
+
+    @Option(help: "Frames per clip fed to the LAM (default: its training clip length).")
+    var clip: Int?
+
+    @Option(help: "Use at most this many episodes.")
+    var maxEpisodes: Int?
+
+    func run() throws {
+        let (model, file) = try Checkpoint.loadLatentActionModel(lam)
+        let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes)
+        guard dataset.episodes.contains(where: { $0.actionClasses != nil }) else {
+            throw ValidationError("\(data) has no actions.csv with a class column: the key map needs the simulator's true actions and their classes")
+        }
+        guard dataset.frameWidth == model.config.frameWidth, dataset.frameHeight == model.config.frameHeight else {
+            throw ValidationError("\(data) has \(dataset.frameWidth)x\(dataset.frameHeight) frames, the LAM reads \(model.config.frameWidth)x\(model.config.frameHeight)")
+        }
+        let length = max(2, clip ?? trainingClipLength(file.metadata))
+        // Every whole clip of every episode, so that each transition counts once.
+        let clips = Evaluation.clips(dataset, length: length, count: Int.max)
+            .filter { dataset.episodes[$0.episode].actionClasses != nil }
+        guard !clips.isEmpty else { throw ValidationError("no episode in \(data) has \(length) frames") }
+        let (codes, actions, classes) = Evaluation.latentActions(model, dataset: dataset, clips: clips, length: length)
+        let map = try LatentKeyMap.compute(latents: codes, actions: actions, classes: classes, actionNames: PlatformerAction.names,
+                                           latentActions: model.config.actions,
+                                           source: ["lam": try fileFingerprint(lam), "data": data, "clip": String(length)])
+        try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try map.write(to: out)
+        print("key map from \(map.transitions) visible transitions of \(clips.count) clips -> \(out)")
+        for name in PlatformerAction.names {
+            if let latent = map.controls[name] {
+                print("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) -> latent \(latent)  (\(String(format: "%.0f", 100 * (map.confidence[name] ?? 0))) % of \(map.counts[name]?.reduce(0, +) ?? 0))")
+            } else {
+                print("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) -> (never visible in the data)")
+            }
+        }
+        let latents = map.controls.values
+        if Set(latents).count < latents.count { print("note: some controls share a latent (the LAM does not tell them apart)") }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import GenieMedia
+import GenieModels
+import Platformer
+
+/// Options that pick and tune the learned world: shared by `play`, `generate` and `bench play`.
+struct ModelWorldOptions: ParsableArguments {
+    @Option(help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json.")
+    var weights = "weights"
+
+    @Option(parsing: .upToNextOption, help: "Prompt PNG frame(s), oldest first (default: the simulator's start frame for the seed).")
+    var prompt: [String] = []
+
+    @Option(help: "MaskGIT iterations per frame.")
+    var iterations = WorldModelSettings.defaultIterations
+
+    @Option(help: "Sampling temperature (0 = most likely code).")
+    var temperature: Float = 1.0
+
+    @Option(help: "Frames the dynamics model's temporal attention sees (default: its training clip length).")
+    var dynamicsWindow: Int?
+
+    @Option(help: "Frames the tokenizer decoder's temporal attention sees (default: its training clip length).")
+    var decoderWindow: Int?
+
+    func validate() throws {
+        guard (1...64).contains(iterations) else { throw ValidationError("--iterations must be between 1 and 64, got \(iterations)") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
+        for (name, w) in [("--dynamics-window", dynamicsWindow), ("--decoder-window", decoderWindow)] {
+            if let w, !(1...1024).contains(w) { throw ValidationError("\(name) must be between 1 and 1024, got \(w)") }
+        }
+    }
+
+    var settings: WorldModelSettings {
+        WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature),
+                           dynamicsWindow: dynamicsWindow, decoderWindow: decoderWindow)
+    }
+
+    /// Whether `weights` holds a playable model (tokenizer and dynamics checkpoints).
+    static func hasModel(_ directory: String) -> Bool {
+        ["tokenizer.safetensors", "dynamics.safetensors"].allSatisfy {
+            FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+        }
+    }
+
+    /// Loads the learned world from `weights` with the prompt and settings of these options.
+    func makeWorld(seed: UInt64) throws -> WorldModel {
+        try ModelWorldLoader.load(weights: weights, promptFiles: prompt, settings: settings, seed: seed)
+    }
+}
+
+/// Builds `WorldModel`s for the CLI: resolves the weight files and the prompt.
+enum ModelWorldLoader {
+    /// The prompt named in an identity: "sim-start" (the simulator's first frame for the
+    /// seed) or PNG files.
+    static func prompt(files: [String]) throws -> WorldPrompt {
+        if files.isEmpty { return simulatorStartPrompt() }
+        let absolute = files.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        var frames: [Frame] = []
+        for path in absolute {
+            do { frames.append(try PNG.read(path)) } catch { throw ModelWorldError.badPrompt("\(error)") }
+        }
+        return .fixed(frames, files: absolute)
+    }
+
+    /// The simulator's start frame for the seed: a different level for every seed.
+    static func simulatorStartPrompt() -> WorldPrompt {
+        WorldPrompt(name: "sim-start") { seed in
+            do { return [try PlatformerWorld(seed: seed).reset(seed: seed)] } catch {
+                throw ModelWorldError.badPrompt("cannot render the simulator's start frame for the default prompt (\(error)); pass --prompt PNG")
+            }
+        }
+    }
+
+    static func load(weights: String, promptFiles: [String], settings: WorldModelSettings, seed: UInt64) throws -> WorldModel {
+        func file(_ name: String) -> String { (weights as NSString).appendingPathComponent(name) }
+        for name in ["tokenizer.safetensors", "dynamics.safetensors"] where !FileManager.default.fileExists(atPath: file(name)) {
+            throw ModelWorldError.missingWeights(weights, file: name)
+        }
+        let keyMap = FileManager.default.fileExists(atPath: file("keymap.json")) ? file("keymap.json") : nil
+        return try WorldModel.load(tokenizerPath: file("tokenizer.safetensors"), dynamicsPath: file("dynamics.safetensors"),
+                                   keyMapPath: keyMap, settings: settings, prompt: try prompt(files: promptFiles), seed: seed)
+    }
+}
+
+/// Why the learned world cannot be built from the command line.
+enum ModelWorldError: Error, CustomStringConvertible {
+    case missingWeights(String, file: String)
+    case badPrompt(String)
+
+    var description: String {
+        switch self {
+        case .missingWeights(let dir, let file):
+            return "no trained world in \(dir): \(file) is missing (train one, see docs/training.md, or pass --weights DIR)"
+        case .badPrompt(let r): return "bad prompt: \(r)"
+        }
+    }
+}
