@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+// The CLI target links these; the tests use them to write tiny checkpoints and prompts.
+import GenieMedia
+import GenieModels
+import GenieTensor
+
+/// `genie generate` end to end on tiny randomly initialised checkpoints saved here.
+final class GenerateCLITests: XCTestCase {
+    var directory = ""
+
+    var genie: URL {
+        var dir = Bundle(for: GenerateCLITests.self).bundleURL.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
+            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("genie")
+    }
+
+    func run(_ arguments: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = genie
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static let tiny = TransformerConfig(width: 16, depth: 2, heads: 2, feedForwardMultiple: 2)
+
+    func saveWeights(_ folder: String, codebook: Int = 16) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var t = TokenizerConfig()
+        t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
+        t.encoder = Self.tiny; t.decoder = Self.tiny
+        try Checkpoint.save(VideoTokenizer(t, seed: 1), kind: "tokenizer", config: t, to: folder + "/tokenizer.safetensors")
+        var d = DynamicsConfig()
+        d.tokensPerFrame = 4; d.codebookSize = codebook; d.actions = 4; d.transformer = Self.tiny
+        try Checkpoint.save(DynamicsModel(d, seed: 2), kind: "dynamics", config: d, to: folder + "/dynamics.safetensors")
+    }
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("genie-generate-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try saveWeights(directory + "/weights")
+        var g = RandomGenerator(seed: 5)
+        try PNG.write(Frame(width: 8, height: 8, pixels: (0..<192).map { _ in UInt8(g.nextInt(256)) }), to: directory + "/prompt.png")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+
+    func pngs(_ folder: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/" + folder) {
+            out[name] = FileManager.default.contents(atPath: directory + "/" + folder + "/" + name)
+        }
+        return out
+    }
+
+    func testGeneratesFramesDeterministically() throws {
+        let args = ["generate", "--prompt", "prompt.png", "--actions", "0,1,2,3,1", "--seed", "3"]
+        var (status, output) = try run(args + ["--out", "a"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("wrote 6 frames"), output)
+        (status, output) = try run(args + ["--out", "b"])
+        XCTAssertEqual(status, 0, output)
+        let a = try pngs("a"), b = try pngs("b")
+        XCTAssertEqual(a.keys.sorted(), (0...5).map { String(format: "frame_%05d.png", $0) })
+        XCTAssertEqual(a, b, "same seed, same bytes")
+        XCTAssertEqual(try PNG.read(directory + "/a/frame_00005.png").width, 8)
+        (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions", "0,1,2,3,1", "--seed", "4", "--out", "c"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertNotEqual(try pngs("c"), a, "another seed samples other frames")
+
+        // Control names go through the key map stored with the weights.
+        try LatentKeyMap(latentActions: 4, controls: ["right": 2, "jump": 1]).write(to: directory + "/weights/keymap.json")
+        (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions", "right,jump,2", "--out", "d"])
+        XCTAssertEqual(status, 0, output)
+    }
+
+    func testBadInputFailsClearly() throws {
+        try Data("not a png".utf8).write(to: URL(fileURLWithPath: directory + "/bad.png"))
+        try saveWeights(directory + "/mismatched", codebook: 32)
+        let cases: [([String], String)] = [
+            (["--prompt", "prompt.png", "--actions", "0,9"], "outside the latent actions 0...3"),
+            (["--prompt", "prompt.png", "--actions", "0,,1"], "item 2"),
+            (["--prompt", "prompt.png", "--actions", "right"], "no key map"),
+            (["--prompt", "bad.png", "--actions", "0"], "not a PNG"),
+            (["--prompt", "missing.png", "--actions", "0"], "not found"),
+            (["--prompt", "prompt.png", "--actions", "0", "--weights", "nowhere"], "no trained world in nowhere"),
+            (["--prompt", "prompt.png", "--actions", "0", "--weights", "mismatched"], "do not belong together"),
+            (["--prompt", "prompt.png", "--actions", "0", "--iterations", "0"], "--iterations"),
+        ]
+        for (args, expected) in cases {
+            let (status, output) = try run(["generate"] + args + ["--out", "x"])
+            XCTAssertNotEqual(status, 0, "\(args): \(output)")
+            XCTAssertTrue(output.contains(expected), "\(args): expected \"\(expected)\" in: \(output)")
+            XCTAssertFalse(output.contains("Fatal error") || output.contains("Stack dump"), output)
+        }
+    }
+}
