@@ -77,14 +77,18 @@ public final class LatentActionModel: Module {
     }
 
     /// Predicts frames 1…T−1 from frames 0…T−2 and the action vectors [B, T−1, latent].
+    ///
+    /// The decoder predicts the change: x̂_{t+1} = x_t + Δ. Copying the unchanged
+    /// background is then free, so the reconstruction loss is spent on what moved — which
+    /// is exactly what the action code can explain.
     public func decode(pastFrames: Tensor, actionVectors: Tensor) -> Tensor {
         let x = add(decoderPatchEmbedding(patches(pastFrames)), decoderPositions.value)
         let (b, t) = (actionVectors.shape[0], actionVectors.shape[1])
         // Action t is added to every token of frame t, whose output predicts frame t+1.
         let actions = reshape(actionEmbedding(actionVectors), [b, t, 1, config.decoder.width])
         let tokens = toPixels(decoder(add(x, actions)))
-        let frames = unpatchify(tokens, patch: config.patch, height: config.frameHeight, width: config.frameWidth, channels: config.channels)
-        return add(scale(frames, 0.5), Tensor.scalar(0.5))
+        let change = unpatchify(tokens, patch: config.patch, height: config.frameHeight, width: config.frameWidth, channels: config.channels)
+        return add(pastFrames.detached(), scale(change, 0.5))
     }
 
     /// One training forward on a clip [B, T, H, W, C]: reconstruct frames 1…T−1.
