@@ -84,6 +84,33 @@ enum ModelWorldLoader {
     }
 }
 
+extension ModelWorldLoader {
+    /// The learned world a trace was recorded on, rebuilt from its identity with the weights
+    /// in `weights`; a trace made with other weights, another prompt or other sampling
+    /// settings gets a `TraceError.worldMismatch` that says which.
+    static func make(for trace: Trace, traceName: String, weights: String = "weights") throws -> WorldModel {
+        let id = trace.world.identity
+        func need(_ key: String) throws -> String {
+            guard let v = id[key] else { throw TraceError.worldMismatch(traceName, reason: "a \"model\" trace needs \"\(key)\" in its world identity") }
+            return v
+        }
+        guard let iterations = Int(try need("iterations")), let temperature = Float(try need("temperature")),
+              let dynamicsWindow = Int(try need("dynamics_window")), let decoderWindow = Int(try need("decoder_window")),
+              iterations >= 1, temperature >= 0, dynamicsWindow >= 1, decoderWindow >= 1 else {
+            throw TraceError.worldMismatch(traceName, reason: "its sampling settings (iterations, temperature, windows) are not valid numbers")
+        }
+        let files = try need("prompt") == "sim-start" ? [] : (id["prompt_files"] ?? "").split(separator: "\n").map(String.init)
+        let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature),
+                                          dynamicsWindow: dynamicsWindow, decoderWindow: decoderWindow)
+        let world = try load(weights: weights, promptFiles: files, settings: settings, seed: trace.seed)
+        for key in ["tokenizer", "dynamics", "keymap"] where world.identity[key] != id[key] {
+            throw TraceError.worldMismatch(traceName, reason: "the trace was recorded with other weights: \(key) is \(id[key] ?? "missing") in the trace but \(world.identity[key] ?? "missing") in \(weights)")
+        }
+        try trace.check(against: world, name: traceName)
+        return world
+    }
+}
+
 /// Why the learned world cannot be built from the command line.
 enum ModelWorldError: Error, CustomStringConvertible {
     case missingWeights(String, file: String)
