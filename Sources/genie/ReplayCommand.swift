@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import GenieMedia
+import GenieTerminal
+
+/// `genie replay`: rebuild the world a trace was recorded on and replay its actions, in the
+/// terminal or headless to PNG files.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a recorded trace in the terminal, or write its frames as PNGs with --out.")
+
+    @Argument(help: "A trace.json file, or the recording folder that holds one.")
+    var trace: String
+
+    @Option(help: "Playback speed relative to the recorded timing.")
+    var speed: Double = 1
+
+    @Option(help: "Show frames at this fixed rate instead of the recorded timing.")
+    var fps: Double?
+
+    @Option(help: "Write frame_NNNNN.png files into this folder instead of using the terminal.")
+    var out: String?
+
+    @Flag(help: "With --out: write every frame, not only those the recording wrote.")
+    var allFrames = false
+
+    func validate() throws {
+        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be positive, got \(speed)") }
+        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be between 0 and 1000, got \(fps)") }
+    }
+
+    func run() throws {
+        if out == nil { try Screen.requireTerminal() }
+        let loaded = try Trace.load(trace)
+        let world = try WorldFactory.make(for: loaded, traceName: trace)
+        if let out {
+            let written = try Self.writeFrames(of: loaded, traceName: trace, world: world, to: out, allFrames: allFrames)
+            print("wrote \(written) frames to \(out)")
+            return
+        }
+        let status = try ReplayViewer(trace: loaded, traceName: trace, world: world, speed: speed, fps: fps).run()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Replays `trace` on `world` and writes the recorded frames (or all) as PNGs; returns how many.
+    static func writeFrames(of trace: Trace, traceName: String, world: any World, to directory: String,
+                            allFrames: Bool) throws -> Int {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var written = 0
+        try trace.replay(on: world, name: traceName) { index, frame in
+            if allFrames || trace.wasRecorded(index) {
+                try PNG.write(frame, to: (directory as NSString).appendingPathComponent(Trace.frameFileName(index)))
+                written += 1
+            }
+            return true
+        }
+        return written
+    }
+}
