@@ -1,0 +1,217 @@
+import Foundation
+import XCTest
+
+/// End to end: the built `genie` played inside tmux, and its errors when there is no terminal
+/// or the trace is malformed.
+final class PlayCLITests: XCTestCase {
+    /// The built `genie` next to the test bundle.
+    var genie: String {
+        var dir = Bundle(for: PlayCLITests.self).bundleURL.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
+            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("genie").path
+    }
+
+    var workDirectory = ""
+
+    override func setUpWithError() throws {
+        workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("genie-cli-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: workDirectory) }
+
+    // MARK: Processes
+
+    /// Runs `executable` with `arguments` to the end; stdout and stderr go to a file (so they
+    /// are not a terminal), stdin comes from /dev/null. posix_spawn + waitpid rather than
+    /// Foundation's Process: a tmux server forked by the command keeps the descriptors, and
+    /// Process was seen never to notice such a command exit.
+    @discardableResult
+    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let outputPath = workDirectory + "/.output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw NSError(domain: "spawn \(executable)", code: Int(spawned)) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: data, as: UTF8.self))
+    }
+
+    func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// A tmux server of its own (unique socket) running one 140x45 session.
+    final class Tmux {
+        let tmux: String
+        let socket = "genie-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let test: PlayCLITests
+        init(tmux: String, test: PlayCLITests, command: String) throws {
+            self.tmux = tmux
+            self.test = test
+            let (status, output) = try test.run(tmux, ["-L", socket, "-f", "/dev/null", "new-session", "-d",
+                                                       "-x", "140", "-y", "45", command])
+            XCTAssertEqual(status, 0, "tmux new-session: \(output)")
+        }
+        deinit { _ = try? test.run(tmux, ["-L", socket, "kill-server"]) }
+
+        func send(_ keys: String...) throws { try test.run(tmux, ["-L", socket, "send-keys"] + keys) }
+        /// The pane's text with colour escapes (-e).
+        func capture() throws -> String { try test.run(tmux, ["-L", socket, "capture-pane", "-p", "-e"]).output }
+        func display(_ format: String) throws -> String {
+            try test.run(tmux, ["-L", socket, "display-message", "-p", format]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// Polls the pane until `condition` holds or `seconds` pass; returns the last capture.
+        @discardableResult
+        func waitFor(_ what: String, seconds: Double = 10, _ condition: (String) -> Bool) throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var text = try capture()
+            while !condition(text) {
+                guard Date() < deadline else {
+                    XCTFail("timed out waiting for \(what); pane:\n\(text)")
+                    return text
+                }
+                usleep(50_000)  // poll interval, not a synchronisation
+                text = try capture()
+            }
+            return text
+        }
+    }
+
+    /// The picture part of a capture: lines with half-blocks.
+    func picture(_ capture: String) -> String {
+        capture.split(separator: "\n").filter { $0.contains("▀") }.joined(separator: "\n")
+    }
+
+    /// The shell command tmux runs: genie, then its exit status, then a shell-free wait so the
+    /// pane stays to be inspected.
+    func paneCommand(_ genieArguments: String) -> String {
+        "cd '\(workDirectory)' && TERM=xterm-256color '\(genie)' \(genieArguments); echo GENIE_EXIT=$?; exec cat"
+    }
+
+    // MARK: Tests
+
+    func testPlayInTmuxDrawsHalfBlocksMovesOnRightArrowAndQuitRestoresTheTerminal() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim --seed 5 --step"))
+
+        let first = try session.waitFor("half-blocks and the HUD") { $0.contains("▀") && $0.contains("step 0") }
+        XCTAssertGreaterThanOrEqual(picture(first).filter { $0 == "▀" }.count, 64 * 32, "a full 64x32 picture")
+        XCTAssertTrue(first.contains("\u{1B}[38;5;") || first.contains("\u{1B}[38;2;"), "coloured cells")
+        XCTAssertEqual(try session.display("#{alternate_on}"), "1", "play uses the alternate screen")
+        // Step mode: nothing moves without a key.
+        XCTAssertEqual(picture(try session.capture()), picture(first))
+
+        try session.send("Right")
+        try session.send("Right")
+        let moved = try session.waitFor("step 2 after two right arrows") { $0.contains("step 2") }
+        XCTAssertNotEqual(picture(moved), picture(first), "the picture changes after the right arrow")
+        XCTAssertTrue(moved.contains("right"), "HUD names the action")
+
+        try session.send("q")
+        let after = try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }
+        XCTAssertTrue(after.contains("GENIE_EXIT=0"), after)
+        XCTAssertFalse(after.contains("▀"), "the picture is gone: the terminal is restored")
+        XCTAssertEqual(try session.display("#{alternate_on}"), "0", "the alternate screen is left")
+    }
+
+    func testRealTimeRecordingInTmuxReplaysToTheSamePNGs() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let recording = workDirectory + "/rec"
+        let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim --seed 9 --fps 20 --record rec"))
+        try session.waitFor("recording HUD") { $0.contains("REC") && $0.contains("▀") }
+        try session.send("Right")
+        try session.waitFor("a few steps") { text in
+            guard let r = text.range(of: "step ") else { return false }
+            return Int(text[r.upperBound...].prefix { $0.isNumber }).map { $0 >= 15 } ?? false
+        }
+        try session.send("Escape")
+        let after = try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }
+        XCTAssertTrue(after.contains("GENIE_EXIT=0"), after)
+
+        let recorded = try FileManager.default.contentsOfDirectory(atPath: recording).filter { $0.hasSuffix(".png") }.sorted()
+        XCTAssertGreaterThanOrEqual(recorded.count, 16)
+        XCTAssertEqual(recorded.first, "frame_00000.png")
+        let trace = try String(contentsOfFile: recording + "/trace.json", encoding: .utf8)
+        XCTAssertTrue(trace.contains("\"KEY_RIGHT\""), "the right arrow is in the trace")
+
+        let replayed = workDirectory + "/replayed"
+        let (status, output) = try run(genie, ["replay", recording + "/trace.json", "--out", replayed])
+        XCTAssertEqual(status, 0, output)
+        for name in recorded {
+            let a = try Data(contentsOf: URL(fileURLWithPath: recording + "/" + name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: replayed + "/" + name))
+            XCTAssertEqual(a, b, "\(name) replays byte for byte")
+        }
+    }
+
+    func testCtrlCRestoresTheTerminalAndSavesTheRecording() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim --seed 2 --record rec"))
+        try session.waitFor("recording HUD") { $0.contains("REC") && $0.contains("step 3") }
+        try session.send("C-c")
+        let after = try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }
+        XCTAssertTrue(after.contains("GENIE_EXIT=130"), after)
+        XCTAssertFalse(after.contains("▀"))
+        XCTAssertEqual(try session.display("#{alternate_on}"), "0")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: workDirectory + "/rec/trace.json"), "recording flushed")
+    }
+
+    func testPlayWithoutATerminalFailsClearly() throws {
+        let (status, output) = try run(genie, ["play", "--world", "sim"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("not a terminal"), output)
+    }
+
+    func testReplayOfMalformedTracesFailsClearly() throws {
+        let cases: [(String, String)] = [
+            ("{\"version\": 1,", "not valid JSON"),
+            ("{\"format\": \"genie-trace\", \"version\": 7}", "version 7"),
+            ("{\"format\": \"genie-trace\", \"version\": 1}", "missing the field \"world\""),
+            (validTrace(kind: "model", identity: "{\"weights\": \"abc\"}", action: 0), "cannot build"),
+            (validTrace(kind: "sim", identity: "{\"seed\": \"3\"}", action: 0), "identity \"theme\""),
+            (validTrace(kind: "sim", identity: "{\"seed\": \"3\", \"theme\": \"moon\"}", action: 0), "unknown theme"),
+            (validTrace(kind: "sim", identity: "{\"seed\": \"3\"}", action: 9), "outside 0…5"),
+        ]
+        for (i, (text, expected)) in cases.enumerated() {
+            let path = workDirectory + "/bad\(i).json"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let (status, output) = try run(genie, ["replay", path, "--out", workDirectory + "/out\(i)"])
+            XCTAssertNotEqual(status, 0, text)
+            XCTAssertTrue(output.contains(expected), "expected \"\(expected)\" in: \(output)")
+            XCTAssertFalse(output.contains("Fatal error"), output)
+        }
+        let (status, output) = try run(genie, ["replay", workDirectory + "/nothing.json", "--out", workDirectory + "/o"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("trace not found"), output)
+    }
+
+    func validTrace(kind: String, identity: String, action: Int) -> String {
+        """
+        {"format": "genie-trace", "version": 1, "world": {"kind": "\(kind)", "identity": \(identity)},
+         "frame": {"width": 64, "height": 64}, "seed": 3,
+         "action_names": ["noop", "left", "right", "jump", "left+jump", "right+jump"],
+         "settings": {"fps": 10, "mode": "realtime"},
+         "steps": [{"action": \(action), "control": "right", "key": "KEY_RIGHT", "time": 0.1}],
+         "recorded_frames": [[0, 1]]}
+        """
+    }
+}
