@@ -30,6 +30,8 @@ struct PlayCommand: ParsableCommand {
     @Flag(help: "Step mode: advance only when an action key is pressed.")
     var step = false
 
+    @OptionGroup(title: "Learned world (--world model)") var model: ModelWorldOptions
+
     @Option(help: "Largest picture scale (default: as large as the terminal allows).")
     var maxScale: Int?
 
@@ -40,7 +42,7 @@ struct PlayCommand: ParsableCommand {
 
     func run() throws {
         try Screen.requireTerminal()
-        let playWorld = try WorldFactory.make(kind: world, seed: seed)
+        let playWorld = try WorldFactory.make(kind: world, seed: seed, model: model)
         if let record { try SessionRecorder.prepare(directory: record) }
         let session = PlaySession(world: playWorld, settings: PlaySettings(
             fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale))

@@ -2,16 +2,19 @@ import GenieMedia
 import Platformer
 
 /// Builds worlds by kind: from command-line options for `genie play`, and from a trace's
-/// kind + identity for `genie replay`. The learned world ("model") plugs in here later.
+/// kind + identity for `genie replay`: "sim" is the built-in simulator, "model" the learned
+/// world (weights, prompt and sampling settings from `ModelWorldOptions`).
 enum WorldFactory {
     /// The world kinds this genie can build.
-    static let knownKinds = ["sim"]
+    static let knownKinds = ["sim", "model"]
 
     /// The world `genie play --world KIND --seed SEED` plays.
-    static func make(kind: String, seed: UInt64) throws -> any World {
+    static func make(kind: String, seed: UInt64, model: ModelWorldOptions) throws -> any World {
         switch kind {
         case "sim":
             return try PlatformerWorld(seed: seed)
+        case "model":
+            return try model.makeWorld(seed: seed)
         default:
             throw WorldFactoryError.unknownKind(kind, known: knownKinds)
         }
@@ -19,7 +22,7 @@ enum WorldFactory {
 
     /// The world a trace was recorded on, rebuilt from its identity; throws a `TraceError`
     /// when the kind is unknown or the identity cannot be rebuilt or does not match.
-    static func make(for trace: Trace, traceName: String) throws -> any World {
+    static func make(for trace: Trace, traceName: String, weights: String) throws -> any World {
         let identity = trace.world.identity
         switch trace.world.kind {
         case "sim":
@@ -39,6 +42,8 @@ enum WorldFactory {
                                         seed: seed, theme: theme)
             try trace.check(against: world, name: traceName)
             return world
+        case "model":
+            return try ModelWorldLoader.make(for: trace, traceName: traceName, weights: weights)
         default:
             throw TraceError.unknownWorldKind(traceName, kind: trace.world.kind, known: knownKinds)
         }

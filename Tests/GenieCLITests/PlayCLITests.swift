@@ -113,8 +113,10 @@ final class PlayCLITests: XCTestCase {
         guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
         let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim --seed 5 --step"))
 
-        let first = try session.waitFor("half-blocks and the HUD") { $0.contains("▀") && $0.contains("step 0") }
-        XCTAssertGreaterThanOrEqual(picture(first).filter { $0 == "▀" }.count, 64 * 32, "a full 64x32 picture")
+        // The pane may be captured while the first frame is still arriving: wait for all of it.
+        let first = try session.waitFor("a full 64x32 picture of half-blocks and the HUD") {
+            $0.contains("step 0") && self.picture($0).filter { $0 == "▀" }.count >= 64 * 32
+        }
         XCTAssertTrue(first.contains("\u{1B}[38;5;") || first.contains("\u{1B}[38;2;"), "coloured cells")
         XCTAssertEqual(try session.display("#{alternate_on}"), "1", "play uses the alternate screen")
         // Step mode: nothing moves without a key.
@@ -186,7 +188,8 @@ final class PlayCLITests: XCTestCase {
             ("{\"version\": 1,", "not valid JSON"),
             ("{\"format\": \"genie-trace\", \"version\": 7}", "version 7"),
             ("{\"format\": \"genie-trace\", \"version\": 1}", "missing the field \"world\""),
-            (validTrace(kind: "model", identity: "{\"weights\": \"abc\"}", action: 0), "cannot build"),
+            (validTrace(kind: "dream", identity: "{\"weights\": \"abc\"}", action: 0), "cannot build"),
+            (validTrace(kind: "model", identity: "{\"tokenizer\": \"abc\"}", action: 0), "needs \"iterations\""),
             (validTrace(kind: "sim", identity: "{\"seed\": \"3\"}", action: 0), "identity \"theme\""),
             (validTrace(kind: "sim", identity: "{\"seed\": \"3\", \"theme\": \"moon\"}", action: 0), "unknown theme"),
             (validTrace(kind: "sim", identity: "{\"seed\": \"3\"}", action: 9), "outside 0…5"),
