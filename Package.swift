@@ -16,33 +16,34 @@ let package = Package(
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
 
-        // Atomic file writes (temp + fsync + rename), shared by checkpoints, PNGs and traces.
-        .target(name: "AtomicIO"),
+        // Process-level support shared by every module: atomic file writes, stop signals
+        // (Ctrl-C, SIGTERM), the progress bar.
+        .target(name: "GenieSupport"),
         // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
-        .target(name: "GenieTensor", dependencies: ["CBLAS", "AtomicIO"]),
+        .target(name: "GenieTensor", dependencies: ["CBLAS", "GenieSupport"]),
         // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
         .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia"]),
         // Data loading, trainers, checkpoints and metrics.
-        .target(name: "GenieTraining", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
+        .target(name: "GenieTraining", dependencies: ["GenieModels", "GenieTensor", "GenieMedia", "GenieSupport"]),
         // Frames, PNG I/O, action traces and the World protocol.
-        .target(name: "GenieMedia", dependencies: ["CPNG", "AtomicIO"]),
+        .target(name: "GenieMedia", dependencies: ["CPNG", "GenieSupport"]),
 
         // The built-in 2D platformer: levels, physics, sprites, renderer.
         .target(name: "Platformer", dependencies: ["GenieMedia"]),
         // The ncurses front end: half-block renderer, key map, HUD, recorder.
-        .target(name: "GenieTerminal", dependencies: ["CNCurses", "GenieMedia"]),
+        .target(name: "GenieTerminal", dependencies: ["CNCurses", "GenieMedia", "GenieSupport"]),
 
         .executableTarget(
             name: "genie",
             dependencies: [
-                "GenieTensor", "GenieModels", "GenieTraining", "GenieMedia", "Platformer", "GenieTerminal",
+                "GenieSupport", "GenieTensor", "GenieModels", "GenieTraining", "GenieMedia", "Platformer", "GenieTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
         .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia"]),
-        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"]),
+        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"], exclude: ["Fixtures"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),
         // End-to-end tests that run the built `genie` executable.

@@ -1,6 +1,6 @@
 import CPNG
 import Foundation
-import AtomicIO
+import GenieSupport
 
 /// What can go wrong reading or writing a PNG, each with a message a person can act on.
 public enum PNGError: Error, Equatable, CustomStringConvertible {

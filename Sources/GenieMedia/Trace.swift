@@ -1,4 +1,4 @@
-import AtomicIO
+import GenieSupport
 import Foundation
 
 /// A recorded play session: which world, how it was started, and every action taken.

@@ -1,4 +1,4 @@
-import AtomicIO
+import GenieSupport
 import Foundation
 
 /// Element types genie reads and writes in safetensors files. Half types are converted to

@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieSupport
 
 /// How a play session runs.
 public struct PlaySettings: Sendable {

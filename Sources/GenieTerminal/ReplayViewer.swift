@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieSupport
 
 /// Replays a trace in the terminal: the world is stepped with the recorded actions and each
 /// frame is shown at the recorded time (divided by `speed`) or at a fixed `fps`.

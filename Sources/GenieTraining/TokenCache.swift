@@ -90,7 +90,7 @@ public final class DynamicsTask: TrainingTask {
             let frames = t.count / data.tokensPerFrame
             if frames >= clipLength { for s in 0...(frames - clipLength) { starts.append((e, s)) } }
         }
-        guard !starts.isEmpty else { throw DatasetError.episodeTooShort("tokenized data", frames: 0, needed: clipLength) }
+        guard !starts.isEmpty else { throw VideoDatasetError.episodeTooShort("tokenized data", frames: 0, needed: clipLength) }
         self.starts = starts
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieSupport
 import GenieTensor
 
 /// Settings of one training run; saved with its state so that `--resume` continues the
@@ -41,17 +42,6 @@ public protocol TrainingTask: AnyObject {
     func restore(_ state: [String: String]) throws
 }
 
-/// Asks long-running work to stop at the next safe point (Ctrl-C, SIGTERM).
-public enum StopRequest {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
-    public static var requested: Bool { flag != 0 }
-    /// Installs handlers for SIGINT and SIGTERM that only set the flag.
-    public static func install() {
-        signal(SIGINT) { _ in StopRequest.flag = 1 }
-        signal(SIGTERM) { _ in StopRequest.flag = 1 }
-    }
-}
-
 /// The training loop shared by the three networks: AdamW with warm-up and cosine decay,
 /// gradient clipping, a progress bar, a CSV log, sample grids, and atomic checkpoints
 /// (every N steps and on Ctrl-C) from which `--resume` continues exactly.
@@ -62,8 +52,8 @@ public final class Trainer {
     public let optimizer: AdamW
     public var generator: RandomGenerator
     public var provenance: [String: String]
-    /// Prints progress; `nil` for silence (tests).
-    public var progress: ProgressReporter?
+    /// Shows progress; `nil` for silence (tests).
+    public var progress: ProgressBar?
 
     public var modelPath: String { runDirectory + "/\(task.kind).safetensors" }
     public var statePath: String { runDirectory + "/\(task.kind).state.safetensors" }
@@ -134,10 +124,9 @@ public final class Trainer {
         let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         var window: [Float] = []
         var lastMean: Float = .nan
-        let start = Date()
-        let startStep = step
         while step < last {
-            if StopRequest.requested { break }
+            // Ctrl-C / SIGTERM (when StopSignal is installed): stop here, with a checkpoint.
+            if StopSignal.received != nil { break }
             optimizer.zeroGradients()
             let (loss, figures) = task.loss(generator: &generator)
             loss.backward()
@@ -151,10 +140,8 @@ public final class Trainer {
                 window.removeAll()
                 let columns = [("step", Float(step)), ("loss", lastMean), ("grad_norm", norm), ("lr", optimizer.learningRate)] + figures + after
                 appendLog(columns)
-                let elapsed = Date().timeIntervalSince(start)
-                let rate = Double(step - startStep) / max(elapsed, 1e-9)
-                progress?.update(step: step, total: options.steps, stepsPerSecond: rate,
-                                 text: "loss \(String(format: "%.4f", lastMean)) " + figures.map { "\($0.0) \(String(format: "%.3g", $0.1))" }.joined(separator: " "))
+                progress?.update(step, of: options.steps,
+                                 detail: "loss \(String(format: "%.4f", lastMean)) " + figures.map { "\($0.0) \(String(format: "%.3g", $0.1))" }.joined(separator: " "))
             }
             if step % options.sampleEvery == 0 {
                 try PNG.write(task.sampleGrid(), to: runDirectory + "/samples/\(task.kind)_step\(String(format: "%06d", step)).png")
@@ -162,7 +149,9 @@ public final class Trainer {
             if step % options.checkpointEvery == 0 { try saveCheckpoint() }
         }
         try saveCheckpoint()
-        progress?.finish(step: step, total: options.steps, stopped: StopRequest.requested)
+        progress?.finish(StopSignal.received != nil
+            ? "stopped at step \(step) of \(options.steps); checkpoint written (continue with --resume)"
+            : "finished \(step) steps")
         return lastMean
     }
 
@@ -170,7 +159,7 @@ public final class Trainer {
         let header = columns.map(\.0).joined(separator: ",")
         let row = columns.map { $0.0 == "step" ? String(Int($0.1)) : String($0.1) }.joined(separator: ",")
         if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: Data((header + "\n").utf8))
+            _ = FileManager.default.createFile(atPath: logPath, contents: Data((header + "\n").utf8))
         }
         if let handle = FileHandle(forWritingAtPath: logPath) {
             handle.seekToEndOfFile()
@@ -187,34 +176,5 @@ public final class Trainer {
         let header = lines.removeFirst()
         let kept = lines.filter { Int($0.split(separator: ",").first ?? "") ?? 0 <= savedStep }
         try? ([header] + kept).joined(separator: "\n").appending("\n").write(toFile: logPath, atomically: true, encoding: .utf8)
-    }
-}
-
-/// A one-line progress bar on stderr (plain lines when stderr is not a terminal).
-public final class ProgressReporter {
-    let label: String
-    let isTerminal = isatty(STDERR_FILENO) != 0
-    var lastPlain = Date.distantPast
-
-    public init(label: String) { self.label = label }
-
-    public func update(step: Int, total: Int, stepsPerSecond: Double, text: String) {
-        let fraction = Double(step) / Double(max(total, 1))
-        let remaining = stepsPerSecond > 0 ? Double(total - step) / stepsPerSecond : 0
-        let eta = String(format: "%d:%02d:%02d", Int(remaining) / 3600, Int(remaining) / 60 % 60, Int(remaining) % 60)
-        let line = "\(label) \(step)/\(total) \(text) \(String(format: "%.2f", stepsPerSecond)) steps/s ETA \(eta)"
-        if isTerminal {
-            let width = 24, filled = Int(fraction * Double(width))
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(line)".utf8))
-        } else if Date().timeIntervalSince(lastPlain) > 30 || step == total {
-            lastPlain = Date()
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-    }
-
-    public func finish(step: Int, total: Int, stopped: Bool) {
-        let message = stopped ? "stopped at step \(step) of \(total); checkpoint written (continue with --resume)" : "finished \(step) steps"
-        FileHandle.standardError.write(Data(((isTerminal ? "\n" : "") + "\(label): \(message)\n").utf8))
     }
 }

@@ -3,7 +3,7 @@ import GenieMedia
 import GenieTensor
 
 /// Why a data folder cannot be used, with the path that is wrong.
-public enum DatasetError: Error, CustomStringConvertible, Equatable {
+public enum VideoDatasetError: Error, CustomStringConvertible, Equatable {
     case notFound(String)
     case empty(String)
     case notPNG(String)
@@ -51,14 +51,14 @@ public struct VideoDataset: Sendable {
     public init(root: String, maxEpisodes: Int? = nil) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DatasetError.notFound(root)
+            throw VideoDatasetError.notFound(root)
         }
         self.root = root
         var folders: [String] = []
         try Self.collectEpisodeFolders(root, into: &folders)
         folders.sort()
         if let maxEpisodes { folders = Array(folders.prefix(maxEpisodes)) }
-        guard !folders.isEmpty else { throw DatasetError.empty(root) }
+        guard !folders.isEmpty else { throw VideoDatasetError.empty(root) }
         // Decode on both cores; each folder is independent.
         nonisolated(unsafe) var loaded = [Result<Episode, Error>?](repeating: nil, count: folders.count)
         let list = folders
@@ -71,7 +71,7 @@ public struct VideoDataset: Sendable {
         let first = episodes[0].frames[0]
         for e in episodes {
             for (i, f) in e.frames.enumerated() where f.width != first.width || f.height != first.height {
-                throw DatasetError.mixedFrameSizes("\(e.path)/frame \(i)", expected: "\(first.width)x\(first.height)", found: "\(f.width)x\(f.height)")
+                throw VideoDatasetError.mixedFrameSizes("\(e.path)/frame \(i)", expected: "\(first.width)x\(first.height)", found: "\(f.width)x\(f.height)")
             }
         }
         self.episodes = episodes
@@ -82,13 +82,13 @@ public struct VideoDataset: Sendable {
     static func collectEpisodeFolders(_ folder: String, into result: inout [String]) throws {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw DatasetError.unreadable(folder, reason: "\(error.localizedDescription)")
+            throw VideoDatasetError.unreadable(folder, reason: "\(error.localizedDescription)")
         }
         var hasFrames = false
         for name in names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             if isDirectory.boolValue { try collectEpisodeFolders(path, into: &result) } else if name.lowercased().hasSuffix(".png") { hasFrames = true }
         }
         if hasFrames { result.append(folder) }
@@ -100,14 +100,14 @@ public struct VideoDataset: Sendable {
         for name in names {
             let path = folder + "/" + name
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             if isDirectory.boolValue || companionFiles.contains(name) { continue }
-            guard name.lowercased().hasSuffix(".png") else { throw DatasetError.notPNG(path) }
+            guard name.lowercased().hasSuffix(".png") else { throw VideoDatasetError.notPNG(path) }
             do { frames.append(try PNG.read(path)) } catch {
-                throw DatasetError.unreadable(path, reason: "\(error)")
+                throw VideoDatasetError.unreadable(path, reason: "\(error)")
             }
             if let f = frames.last, f.width != frames[0].width || f.height != frames[0].height {
-                throw DatasetError.mixedFrameSizes(path, expected: "\(frames[0].width)x\(frames[0].height)", found: "\(f.width)x\(f.height)")
+                throw VideoDatasetError.mixedFrameSizes(path, expected: "\(frames[0].width)x\(frames[0].height)", found: "\(f.width)x\(f.height)")
             }
         }
         var actions: [Int]? = nil, classes: [Int]? = nil
@@ -120,12 +120,12 @@ public struct VideoDataset: Sendable {
 
     /// Reads `t,action[,class]` rows: the action applied after frame t.
     static func readActions(_ path: String, frames: Int) throws -> ([Int], [Int]?) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw DatasetError.badActions(path, reason: "unreadable") }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw VideoDatasetError.badActions(path, reason: "unreadable") }
         var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard let header = lines.first else { throw DatasetError.badActions(path, reason: "empty") }
+        guard let header = lines.first else { throw VideoDatasetError.badActions(path, reason: "empty") }
         let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard columns.count >= 2, columns[0] == "t", columns[1] == "action" else {
-            throw DatasetError.badActions(path, reason: "header must start with t,action")
+            throw VideoDatasetError.badActions(path, reason: "header must start with t,action")
         }
         let classColumn = columns.firstIndex(of: "class")
         lines.removeFirst()
@@ -133,13 +133,13 @@ public struct VideoDataset: Sendable {
         for (row, line) in lines.enumerated() {
             let fields = line.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard fields.count == columns.count, let t = fields[0], let a = fields[1], t == row, a >= 0 else {
-                throw DatasetError.badActions(path, reason: "line \(row + 2) is not `\(row),<action>…`")
+                throw VideoDatasetError.badActions(path, reason: "line \(row + 2) is not `\(row),<action>…`")
             }
             actions.append(a)
             if let c = classColumn, let v = fields[c] { classes.append(v) }
         }
         guard actions.count >= frames - 1 else {
-            throw DatasetError.badActions(path, reason: "\(actions.count) actions for \(frames) frames")
+            throw VideoDatasetError.badActions(path, reason: "\(actions.count) actions for \(frames) frames")
         }
         return (actions, classColumn == nil ? nil : classes)
     }
@@ -164,7 +164,7 @@ public struct ClipSampler: Sendable {
             for s in 0...(episode.frames.count - clipLength) { starts.append((e, s)) }
         }
         guard !starts.isEmpty else {
-            throw DatasetError.episodeTooShort(dataset.root, frames: dataset.episodes.map(\.frames.count).max() ?? 0, needed: clipLength)
+            throw VideoDatasetError.episodeTooShort(dataset.root, frames: dataset.episodes.map(\.frames.count).max() ?? 0, needed: clipLength)
         }
         self.starts = starts
     }

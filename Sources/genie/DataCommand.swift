@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GenieMedia
+import GenieSupport
 import Platformer
 
 /// `genie data …`: platformer datasets for training, and pictures of them.
@@ -65,11 +66,11 @@ struct DataGenerate: ParsableCommand {
         let spec = DatasetSpec(episodes: episodes, frames: frames, seed: seed, policy: PolicyKind(rawValue: policy)!,
                                width: width, height: height)
         let art = try userFacing { try PlatformerAssets.load(explicitPath: assets) }
-        let bar = ProgressReporter(label: "generating")
+        let bar = ProgressBar(label: "generating", unit: "frames", plainInterval: 5)
         let start = Date()
         let written = try userFacing {
             try DatasetWriter.generate(spec: spec, out: out, assets: art, force: force, workers: workers) { done, total in
-                bar.update(done, total)
+                bar.update(done, of: total)
             }
         }
         bar.finish()
@@ -127,40 +128,4 @@ private func userFacing<T>(_ body: () throws -> T) throws -> T {
 struct DataCommandFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// A progress bar on stderr when it is a terminal; otherwise a plain line every ~10%.
-final class ProgressReporter: @unchecked Sendable {
-    private let label: String
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let start = Date()
-    private var lastDecile = -1
-    private var drewBar = false
-    private let lock = NSLock()
-
-    init(label: String) { self.label = label }
-
-    func update(_ done: Int, _ total: Int) {
-        lock.withLock {
-            let fraction = Double(done) / Double(max(total, 1))
-            let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
-            if isTerminal {
-                let width = 30
-                let filled = Int(fraction * Double(width))
-                let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-                FileHandle.standardError.write(Data(String(format: "\r%@ [%@] %3.0f%% %d/%d frames, %.0f frames/s", label, bar, fraction * 100, done, total, rate).utf8))
-                drewBar = true
-            } else {
-                let decile = Int(fraction * 10)
-                if decile > lastDecile {
-                    lastDecile = decile
-                    FileHandle.standardError.write(Data(String(format: "%@: %d/%d frames (%.0f%%), %.0f frames/s\n", label, done, total, fraction * 100, rate).utf8))
-                }
-            }
-        }
-    }
-
-    func finish() {
-        lock.withLock { if drewBar { FileHandle.standardError.write(Data("\n".utf8)) } }
-    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GenieModels
+import GenieSupport
 import GenieTensor
 import GenieTraining
 
@@ -72,8 +73,8 @@ struct CommonTrainingOptions: ParsableArguments {
             try trainer.resume()
             FileHandle.standardError.write(Data("resumed \(task.kind) at step \(trainer.step)\n".utf8))
         }
-        trainer.progress = GenieTraining.ProgressReporter(label: task.kind)
-        StopRequest.install()
+        trainer.progress = ProgressBar(label: task.kind, unit: "steps")
+        StopSignal.install()
         FileHandle.standardError.write(Data("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\n".utf8))
         try trainer.run(until: until)
         print("checkpoint: \(trainer.modelPath) (step \(trainer.step))")
@@ -158,13 +159,13 @@ struct TrainDynamics: ParsableCommand {
         if let cached = TokenizedDataset.load(from: cachePath, key: key) {
             data = cached
         } else {
-            let progress = GenieTraining.ProgressReporter(label: "tokenising")
+            let progress = ProgressBar(label: "tokenising", unit: "episodes")
             data = withoutGradient {
                 TokenizedDataset.build(dataset: sampler.dataset, tokenizer: tokenizerModel, lam: lamModel, window: common.clip) { done, total in
-                    progress.update(step: done, total: total, stepsPerSecond: 0, text: "episodes")
+                    progress.update(done, of: total)
                 }
             }
-            FileHandle.standardError.write(Data("\n".utf8))
+            progress.finish()
             try data.save(to: cachePath, key: key)
         }
         var config = DynamicsConfig()

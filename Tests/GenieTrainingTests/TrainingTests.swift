@@ -91,33 +91,33 @@ final class TrainingTests: XCTestCase {
     }
 
     func testBadDataFoldersGiveClearErrors() throws {
-        XCTAssertThrowsError(try VideoDataset(root: directory + "/missing")) { XCTAssertEqual($0 as? DatasetError, .notFound(directory + "/missing")) }
+        XCTAssertThrowsError(try VideoDataset(root: directory + "/missing")) { XCTAssertEqual($0 as? VideoDatasetError, .notFound(directory + "/missing")) }
         try FileManager.default.createDirectory(atPath: directory + "/empty/sub", withIntermediateDirectories: true)
-        XCTAssertThrowsError(try VideoDataset(root: directory + "/empty")) { XCTAssertEqual($0 as? DatasetError, .empty(directory + "/empty")) }
+        XCTAssertThrowsError(try VideoDataset(root: directory + "/empty")) { XCTAssertEqual($0 as? VideoDatasetError, .empty(directory + "/empty")) }
 
         let mixed = directory + "/mixed"
         try makeDataset(mixed, episodes: 1)
         try PNG.write(Frame(width: 16, height: 8), to: mixed + "/episode_00000/frame_00099.png")
         XCTAssertThrowsError(try VideoDataset(root: mixed)) { error in
-            guard case .mixedFrameSizes? = error as? DatasetError else { return XCTFail("\(error)") }
+            guard case .mixedFrameSizes? = error as? VideoDatasetError else { return XCTFail("\(error)") }
         }
         let other = directory + "/other"
         try makeDataset(other, episodes: 1)
         try "hello".write(toFile: other + "/episode_00000/notes.txt", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try VideoDataset(root: other)) { XCTAssertEqual($0 as? DatasetError, .notPNG(other + "/episode_00000/notes.txt")) }
+        XCTAssertThrowsError(try VideoDataset(root: other)) { XCTAssertEqual($0 as? VideoDatasetError, .notPNG(other + "/episode_00000/notes.txt")) }
         let fake = directory + "/fake"
         try makeDataset(fake, episodes: 1)
         try "not a png".write(toFile: fake + "/episode_00000/frame_00000.png", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try VideoDataset(root: fake)) { error in
-            guard case .unreadable(let path, _)? = error as? DatasetError else { return XCTFail("\(error)") }
+            guard case .unreadable(let path, _)? = error as? VideoDatasetError else { return XCTFail("\(error)") }
             XCTAssertTrue(path.hasSuffix("frame_00000.png"))
         }
         let short = directory + "/short"
         try makeDataset(short, episodes: 1, frames: 2)
         XCTAssertThrowsError(try ClipSampler(dataset: try VideoDataset(root: short), clipLength: 3, seed: 1)) { error in
-            guard case .episodeTooShort? = error as? DatasetError else { return XCTFail("\(error)") }
+            guard case .episodeTooShort? = error as? VideoDatasetError else { return XCTFail("\(error)") }
         }
-        for e in [DatasetError.empty("x"), .notPNG("y"), .mixedFrameSizes("z", expected: "8x8", found: "16x8")] {
+        for e in [VideoDatasetError.empty("x"), .notPNG("y"), .mixedFrameSizes("z", expected: "8x8", found: "16x8")] {
             XCTAssertFalse(e.description.isEmpty)
         }
     }
