@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),
         // End-to-end tests that run the built `genie` executable.
-        .testTarget(name: "GenieCLITests", dependencies: ["genie"]),
+        .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieTensor"]),
     ]
 )

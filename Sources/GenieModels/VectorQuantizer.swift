@@ -11,9 +11,16 @@ public final class VectorQuantizer: Module {
     /// A code idle for more than this many steps is moved onto a recent encoder output.
     public var restartAfter: Int
 
-    public init(codes: Int, dimension: Int, commitment: Float = 0.25, restartAfter: Int = 100, generator: inout RandomGenerator) {
+    /// Cosine quantisation: inputs and codes are scaled to unit length before the lookup, so
+    /// the nearest code is the one at the smallest angle (ViT-VQGAN's remedy for codes that
+    /// go unused because their norms drift away from the encoder's outputs).
+    public let normalized: Bool
+
+    public init(codes: Int, dimension: Int, commitment: Float = 0.25, restartAfter: Int = 100, normalized: Bool = false,
+                generator: inout RandomGenerator) {
         codebook = initialWeight([codes, dimension], std: 1 / Float(dimension).squareRoot(), &generator)
         self.commitment = commitment
+        self.normalized = normalized
         self.restartAfter = restartAfter
         idleSteps = [Int](repeating: 0, count: codes)
     }
@@ -21,10 +28,17 @@ public final class VectorQuantizer: Module {
     public var codes: Int { codebook.shape[0] }
     public var dimension: Int { codebook.shape[1] }
 
-    public func callAsFunction(_ z: Tensor) -> Quantized { vectorQuantize(z, codebook: codebook, commitment: commitment) }
+    /// Quantises rows of `z`. With `normalized`, `z` is first scaled to unit length (the
+    /// caller's encoder output stays unnormalised; restarts use the normalised rows).
+    public func callAsFunction(_ z: Tensor) -> Quantized {
+        normalized ? vectorQuantize(l2Normalize(z), codebook: l2Normalize(codebook), commitment: commitment)
+                   : vectorQuantize(z, codebook: codebook, commitment: commitment)
+    }
 
     /// The code vectors for given indices (decoding from stored tokens).
-    public func vectors(_ indices: [Int32], shape: [Int]) -> Tensor { embedding(indices, shape: shape, table: codebook) }
+    public func vectors(_ indices: [Int32], shape: [Int]) -> Tensor {
+        embedding(indices, shape: shape, table: normalized ? withoutGradient { l2Normalize(codebook) } : codebook)
+    }
 
     /// Updates usage after a training step and moves dead codes onto randomly chosen rows
     /// of `z` (the encoder outputs of this step). Returns how many codes were restarted.

@@ -11,6 +11,9 @@ public struct TokenizerConfig: Codable, Sendable, Equatable {
     public var codebookSize = 1024
     public var codeDimension = 32
     public var commitment: Float = 0.25
+    /// Cosine (unit-length) codes; optional so that configurations saved before it existed
+    /// still load (absent = false).
+    public var normalizedCodes: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 4, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 4, heads: 4)
 
@@ -44,7 +47,8 @@ public final class VideoTokenizer: Module {
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
         toCode = Linear(config.encoder.width, config.codeDimension, generator: &g)
-        quantizer = VectorQuantizer(codes: config.codebookSize, dimension: config.codeDimension, commitment: config.commitment, generator: &g)
+        quantizer = VectorQuantizer(codes: config.codebookSize, dimension: config.codeDimension, commitment: config.commitment,
+                                    normalized: config.normalizedCodes ?? false, generator: &g)
         fromCode = Linear(config.codeDimension, config.decoder.width, generator: &g)
         decoderPositions = Parameter([s, config.decoder.width], std: 0.02, generator: &g)
         decoder = STTransformer(config.decoder, generator: &g)

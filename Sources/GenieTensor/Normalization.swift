@@ -80,3 +80,31 @@ func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n
     let inv = 1 / s
     for j in 0..<n { y[j] *= inv }
 }
+
+/// Scales each row (last axis) to unit L2 norm: y = x / max(‖x‖, ε). Used by the cosine
+/// vector quantiser, whose codes then all live on the unit sphere.
+public func l2Normalize(_ x: Tensor, epsilon: Float = 1e-6) -> Tensor {
+    let c = x.shape.last!
+    let rows = x.count / c
+    let norms = Storage(count: rows, zeroed: false)
+    let y = Tensor.result(x.shape, "l2Normalize", inputs: [x], zeroed: false) { y in
+        // dx = (dy − y·(y·dy)) / ‖x‖
+        let dy = y.grad!.pointer, py = y.data, dx = x.gradientBuffer()
+        for r in 0..<rows {
+            let o = r * c
+            var dot: Float = 0
+            for j in 0..<c { dot += py[o + j] * dy[o + j] }
+            let inv = 1 / norms.pointer[r]
+            for j in 0..<c { dx[o + j] += (dy[o + j] - py[o + j] * dot) * inv }
+        }
+    }
+    for r in 0..<rows {
+        let o = r * c
+        var s: Float = 0
+        for j in 0..<c { s += x.data[o + j] * x.data[o + j] }
+        let n = max(s.squareRoot(), epsilon)
+        norms.pointer[r] = n
+        for j in 0..<c { y.data[o + j] = x.data[o + j] / n }
+    }
+    return y
+}

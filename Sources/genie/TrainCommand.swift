@@ -101,12 +101,14 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Patch side in pixels (tokens per frame = (H/p)·(W/p)).") var patch = 8
     @Option(help: "Codebook size.") var codes = 1024
     @Option(help: "Code vector size.") var codeDimension = 32
+    @Flag(help: "Cosine codes: match unit-length encoder outputs to unit-length codes.") var normalizedCodes = false
 
     func run() throws {
         let sampler = try common.loadData()
         var config = TokenizerConfig()
         config.frameWidth = sampler.dataset.frameWidth; config.frameHeight = sampler.dataset.frameHeight
         config.patch = patch; config.codebookSize = codes; config.codeDimension = codeDimension
+        if normalizedCodes { config.normalizedCodes = true }
         size.apply(&config.encoder); size.apply(&config.decoder)
         guard config.frameWidth % patch == 0, config.frameHeight % patch == 0 else {
             throw ValidationError("frames of \(config.frameWidth)x\(config.frameHeight) do not divide into \(patch)x\(patch) patches")

@@ -176,6 +176,38 @@ final class OverfitTests: XCTestCase {
         XCTAssertLessThan(mse, 0.02, "tokenizer reconstruction MSE after 300 steps (first loss \(first))")
     }
 
+    func testCosineQuantizerPicksTheSmallestAngleAndOverfits() {
+        var g = RandomGenerator(seed: 20)
+        let vq = VectorQuantizer(codes: 5, dimension: 3, normalized: true, generator: &g)
+        let z = Tensor.randomNormal([7, 3], std: 4, generator: &g, requiresGrad: true)
+        let q = vq(z)
+        for r in 0..<7 {
+            var best = -Float.infinity, bestIndex = -1
+            for k in 0..<5 {
+                var dot: Float = 0, nz: Float = 0, nc: Float = 0
+                for j in 0..<3 { dot += z.data[r * 3 + j] * vq.codebook.data[k * 3 + j]; nz += z.data[r * 3 + j] * z.data[r * 3 + j]; nc += vq.codebook.data[k * 3 + j] * vq.codebook.data[k * 3 + j] }
+                let cosine = dot / (nz * nc).squareRoot()
+                if cosine > best { best = cosine; bestIndex = k }
+            }
+            XCTAssertEqual(Int(q.indices[r]), bestIndex)
+            var norm: Float = 0
+            for j in 0..<3 { norm += q.vectors.data[r * 3 + j] * q.vectors.data[r * 3 + j] }
+            XCTAssertEqual(norm, 1, accuracy: 1e-5, "quantised vectors are unit length")
+        }
+        var config = tinyTokenizerConfig()
+        config.normalizedCodes = true
+        let tokenizer = VideoTokenizer(config, seed: 21)
+        let frames = randomFrames(2, 2, seed: 22)
+        var mse: Float = 1
+        _ = train(tokenizer.parameters, steps: 300) {
+            let out = tokenizer.trainingLoss(frames)
+            mse = out.reconstructionError
+            tokenizer.quantizer.updateUsageAndRestart(out.encoderOutput, indices: out.indices, generator: &g)
+            return out.loss
+        }
+        XCTAssertLessThan(mse, 0.02)
+    }
+
     func testLatentActionModelOverfitsATinyBatch() {
         let lam = LatentActionModel(tinyLatentActionConfig(), seed: 15)
         let frames = randomFrames(2, 3, seed: 16)

@@ -80,6 +80,7 @@ final class GradientTests: XCTestCase {
         let x = randomTensor([2, 3, 6], seed: 9), g = randomTensor([6], seed: 10), b = randomTensor([6], seed: 11)
         checkGradients("layerNorm", inputs: [x, g, b]) { layerNorm($0[0], gain: $0[1], bias: $0[2]) }
         checkGradients("softmax", inputs: [x]) { softmax($0[0]) }
+        checkGradients("l2Normalize", inputs: [x]) { l2Normalize($0[0]) }
     }
 
     func testAttentionBothAxes() {
