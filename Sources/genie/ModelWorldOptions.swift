@@ -6,8 +6,26 @@ import Platformer
 
 /// Options that pick and tune the learned world: shared by `play`, `generate` and `bench play`.
 struct ModelWorldOptions: ParsableArguments {
-    @Option(help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json.")
-    var weights = "weights"
+    @Option(name: .customLong("weights"),
+            help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/).")
+    var weightsOption: String?
+
+    var weights: String { Self.weightsFolder(weightsOption) }
+
+    /// The weights folder: the explicit one, else GENIE_WEIGHTS, else ./weights when it
+    /// exists, else weights/ of the repository this binary was built from (so `genie play`
+    /// works from any folder after `swift build`).
+    static func weightsFolder(_ explicit: String?) -> String {
+        if let explicit { return explicit }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["GENIE_WEIGHTS"] { return fromEnvironment }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "weights", isDirectory: &isDirectory), isDirectory.boolValue { return "weights" }
+        return repositoryWeights
+    }
+
+    static let repositoryWeights = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("weights").path
 
     @Option(parsing: .upToNextOption, help: "Prompt PNG frame(s), oldest first (default: the simulator's start frame for the seed).")
     var prompt: [String] = []

@@ -15,8 +15,8 @@ struct PlayCommand: ParsableCommand {
         Real-time mode ticks --fps times a second (no key = noop); --step advances only on a key.
         """)
 
-    @Option(help: "The world to play: \(WorldFactory.knownKinds.joined(separator: ", ")).")
-    var world = "sim"
+    @Option(help: "The world to play: \(WorldFactory.knownKinds.joined(separator: ", ")) (default: model when the weights folder holds one, else sim).")
+    var world: String?
 
     @Option(help: "Seed passed to the world's reset.")
     var seed: UInt64 = 0
@@ -42,7 +42,11 @@ struct PlayCommand: ParsableCommand {
 
     func run() throws {
         try Screen.requireTerminal()
-        let playWorld = try WorldFactory.make(kind: world, seed: seed, model: model)
+        let kind = world ?? (ModelWorldOptions.hasModel(model.weights) ? "model" : "sim")
+        if world == nil && kind == "sim" {
+            FileHandle.standardError.write(Data("no trained model in \(model.weights): playing the simulator (--world sim)\n".utf8))
+        }
+        let playWorld = try WorldFactory.make(kind: kind, seed: seed, model: model)
         if let record { try SessionRecorder.prepare(directory: record) }
         let session = PlaySession(world: playWorld, settings: PlaySettings(
             fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale))

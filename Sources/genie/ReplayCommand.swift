@@ -22,8 +22,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Write frame_NNNNN.png files into this folder instead of using the terminal.")
     var out: String?
 
-    @Option(help: "For a trace of the learned world: the folder holding its weights.")
-    var weights = "weights"
+    @Option(help: "For a trace of the learned world: the folder holding its weights (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/).")
+    var weights: String?
 
     @Flag(help: "With --out: write every frame, not only those the recording wrote.")
     var allFrames = false
@@ -36,7 +36,8 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         if out == nil { try Screen.requireTerminal() }
         let loaded = try Trace.load(trace)
-        let world = try WorldFactory.make(for: loaded, traceName: trace, weights: weights)
+        let world = try WorldFactory.make(for: loaded, traceName: trace,
+                                          weights: ModelWorldOptions.weightsFolder(weights))
         if let out {
             let written = try Self.writeFrames(of: loaded, traceName: trace, world: world, to: out, allFrames: allFrames)
             print("wrote \(written) frames to \(out)")
