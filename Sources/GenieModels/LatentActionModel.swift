@@ -44,10 +44,11 @@ public final class LatentActionModel: Module {
         self.config = config
         var g = RandomGenerator(seed: seed)
         let s = config.tokensPerFrame
-        encoderPatchEmbedding = Linear(config.patchValues, config.encoder.width, generator: &g)
+        // The encoder sees each frame and its difference from the frame before.
+        encoderPatchEmbedding = Linear(2 * config.patchValues, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
-        toLatent = Linear(config.encoder.width, config.latentDimension, generator: &g)
+        toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
         quantizer = VectorQuantizer(codes: config.actions, dimension: config.latentDimension, commitment: config.commitment,
                                     restartAfter: 50, generator: &g)
         decoderPatchEmbedding = Linear(config.patchValues, config.decoder.width, generator: &g)
@@ -59,14 +60,32 @@ public final class LatentActionModel: Module {
 
     func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
 
+    /// Each frame beside its change from the previous frame (zero for the first), as patch
+    /// tokens [B, T, S, 2·p²·C]. What an action does is often a one-pixel shift; handing the
+    /// encoder the difference makes it visible from the first layer.
+    func framesAndChanges(_ frames: Tensor) -> Tensor {
+        let change = Tensor(shape: frames.shape)
+        let frameSize = frames.count / (frames.shape[0] * frames.shape[1])
+        for b in 0..<frames.shape[0] {
+            for t in 1..<frames.shape[1] {
+                let now = frames.data + (b * frames.shape[1] + t) * frameSize
+                let out = change.data + (b * frames.shape[1] + t) * frameSize
+                for i in 0..<frameSize { out[i] = 2 * (now[i] - now[i - frameSize]) }
+            }
+        }
+        return concatenate([patches(frames), patchify(change, patch: config.patch)], axis: 3)
+    }
+
     /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
     /// latent t belongs to the transition t → t+1 and is read from the encoder's output at
-    /// frame t+1, which (causal in time) has seen frames 0…t+1 only.
+    /// frame t+1, which (causal in time) has seen frames 0…t+1 only. All S tokens of that
+    /// output feed the latent (a mean over them would wash out where things moved).
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
         let (b, t) = (frames.shape[0], frames.shape[1])
-        let x = add(encoderPatchEmbedding(patches(frames)), encoderPositions.value)
-        let pooled = meanOverAxis(encoder(x), axis: 2)                       // [B, T, width]
-        let latents = toLatent(slice(pooled, axis: 1, 1..<t))                // [B, T−1, latent]
+        let x = add(encoderPatchEmbedding(framesAndChanges(frames.detached())), encoderPositions.value)
+        let h = encoder(x)                                                          // [B, T, S, width]
+        let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])
+        let latents = toLatent(slice(flat, axis: 1, 1..<t))                          // [B, T−1, latent]
         precondition(latents.shape == [b, t - 1, config.latentDimension])
         return latents
     }
