@@ -21,8 +21,8 @@ public enum FLOPs {
 
     public static func latentActionTraining(_ c: LatentActionConfig, batch b: Int, frames t: Int) -> Double {
         let s = c.tokensPerFrame, n = Double(b * t * s)
-        // Encoder input (frame and change: 2·p²·C), decoder input and output, the latent
-        // read from all S tokens of a frame.
+        // Encoder input (changes), decoder input and output, the latent read from all S
+        // tokens of a frame.
         let linear = 2 * n * Double(3 * c.patchValues * c.encoder.width) + 2 * Double(b * t) * Double(s * c.encoder.width * c.latentDimension)
         return 3 * (stTransformer(c.encoder, batch: b, frames: t, tokens: s) + stTransformer(c.decoder, batch: b, frames: t - 1, tokens: s) + linear)
     }

@@ -44,8 +44,8 @@ public final class LatentActionModel: Module {
         self.config = config
         var g = RandomGenerator(seed: seed)
         let s = config.tokensPerFrame
-        // The encoder sees each frame and its difference from the frame before.
-        encoderPatchEmbedding = Linear(2 * config.patchValues, config.encoder.width, generator: &g)
+        // The encoder reads the frames through their differences (see `changes`).
+        encoderPatchEmbedding = Linear(config.patchValues, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
         toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
@@ -60,10 +60,11 @@ public final class LatentActionModel: Module {
 
     func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
 
-    /// Each frame beside its change from the previous frame (zero for the first), as patch
-    /// tokens [B, T, S, 2·p²·C]. What an action does is often a one-pixel shift; handing the
-    /// encoder the difference makes it visible from the first layer.
-    func framesAndChanges(_ frames: Tensor) -> Tensor {
+    /// Each frame's change from the previous frame (zero for the first), as patch tokens
+    /// [B, T, S, p²·C]. What an action does is often a one-pixel shift. Reading the frames
+    /// themselves, the encoder's 8 codes settled on what the scene looks like (the code was
+    /// constant within every clip); reading their changes, it can only tell what moved.
+    func changes(_ frames: Tensor) -> Tensor {
         let change = Tensor(shape: frames.shape)
         let frameSize = frames.count / (frames.shape[0] * frames.shape[1])
         for b in 0..<frames.shape[0] {
@@ -73,7 +74,7 @@ public final class LatentActionModel: Module {
                 for i in 0..<frameSize { out[i] = 2 * (now[i] - now[i - frameSize]) }
             }
         }
-        return concatenate([patches(frames), patchify(change, patch: config.patch)], axis: 3)
+        return patchify(change, patch: config.patch)
     }
 
     /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
@@ -82,7 +83,7 @@ public final class LatentActionModel: Module {
     /// output feed the latent (a mean over them would wash out where things moved).
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
         let (b, t) = (frames.shape[0], frames.shape[1])
-        let x = add(encoderPatchEmbedding(framesAndChanges(frames.detached())), encoderPositions.value)
+        let x = add(encoderPatchEmbedding(changes(frames.detached())), encoderPositions.value)
         let h = encoder(x)                                                          // [B, T, S, width]
         let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])
         let latents = toLatent(slice(flat, axis: 1, 1..<t))                          // [B, T−1, latent]
