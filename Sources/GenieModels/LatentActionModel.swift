@@ -14,6 +14,9 @@ public struct LatentActionConfig: Codable, Sendable, Equatable {
     /// that it carries the change and not the next frame.
     public var latentDimension = 16
     public var commitment: Float = 0.25
+    /// Cosine (unit-length) codes; optional so that older configurations still load
+    /// (absent = false).
+    public var normalizedCodes: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
@@ -50,7 +53,7 @@ public final class LatentActionModel: Module {
         encoder = STTransformer(config.encoder, generator: &g)
         toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
         quantizer = VectorQuantizer(codes: config.actions, dimension: config.latentDimension, commitment: config.commitment,
-                                    restartAfter: 50, generator: &g)
+                                    restartAfter: 50, normalized: config.normalizedCodes ?? false, generator: &g)
         decoderPatchEmbedding = Linear(config.patchValues, config.decoder.width, generator: &g)
         decoderPositions = Parameter([s, config.decoder.width], std: 0.02, generator: &g)
         actionEmbedding = Linear(config.latentDimension, config.decoder.width, generator: &g)

@@ -124,12 +124,15 @@ struct TrainLatentActions: ParsableCommand {
     @Option(help: "Patch side in pixels.") var patch = 8
     @Option(help: "Number of latent actions.") var actions = 8
     @Option(help: "Size of the action latent.") var latentDimension = 16
+    @Flag(inversion: .prefixedNo, help: "Cosine codes: match unit-length latents to unit-length codes (keeps the 8 codes from collapsing into one).")
+    var normalizedCodes = true
 
     func run() throws {
         let sampler = try common.loadData()
         var config = LatentActionConfig()
         config.frameWidth = sampler.dataset.frameWidth; config.frameHeight = sampler.dataset.frameHeight
         config.patch = patch; config.actions = actions; config.latentDimension = latentDimension
+        config.normalizedCodes = normalizedCodes
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler))
     }
