@@ -23,20 +23,14 @@ struct BenchPlay: ParsableCommand {
     @Option(help: "Frames to generate (10000 for the soak).")
     var frames = 1010
 
-    @Option(help: "Trained weights folder; without it, default-size models are randomly initialised (speed does not depend on the weights).")
-    var weights: String?
+    /// Weights, prompt and sampling settings, as for `genie play`; without an explicit
+    /// --weights, default-size models are randomly initialised (speed does not depend on
+    /// the weights).
+    @OptionGroup(title: "Learned world") var model: ModelWorldOptions
 
-    @Option(help: "MaskGIT iterations per frame.")
-    var iterations = WorldModelSettings.defaultIterations
-
-    @Option(help: "Sampling temperature.")
-    var temperature: Float = 1.0
-
-    @Option(help: "Temporal window of the dynamics model (default: training clip length, 16 for random models).")
-    var dynamicsWindow: Int?
-
-    @Option(help: "Temporal window of the tokenizer decoder (default: training clip length, 16 for random models).")
-    var decoderWindow: Int?
+    var weights: String? { model.weightsOption }
+    var iterations: Int { model.iterations }
+    var temperature: Float { model.temperature }
 
     @Option(help: "Dynamics width for random models (default: DynamicsConfig's).")
     var width: Int?
@@ -66,8 +60,7 @@ struct BenchPlay: ParsableCommand {
     }
 
     func makeWorld() throws -> WorldModel {
-        let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature),
-                                          dynamicsWindow: dynamicsWindow, decoderWindow: decoderWindow)
+        let settings = model.settings
         if let weights {
             return try ModelWorldLoader.load(weights: weights, promptFiles: [], settings: settings, seed: seed)
         }
