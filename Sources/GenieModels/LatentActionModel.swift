@@ -115,10 +115,16 @@ public final class LatentActionModel: Module {
     }
 
     /// One training forward on a clip [B, T, H, W, C]: reconstruct frames 1…T−1.
-    public func trainingLoss(_ frames: Tensor) -> LatentActionOutput {
+    /// `givenActions` ([B·(T−1)] indices) replaces the encoder's codes with known actions:
+    /// a diagnostic of how much knowing the action can lower the loss.
+    public func trainingLoss(_ frames: Tensor, givenActions: [Int32]? = nil) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
-        let q = quantizer(z)
+        var q = quantizer(z)
+        if let givenActions {
+            let vectors = quantizer.vectors(givenActions, shape: [frames.shape[0], t - 1])
+            q = Quantized(vectors: vectors, loss: Tensor.scalar(0), indices: givenActions, distances: q.distances)
+        }
         let past = slice(frames, axis: 1, 0..<(t - 1)), future = slice(frames, axis: 1, 1..<t).detached()
         let prediction = decode(pastFrames: past, actionVectors: q.vectors)
         let mse = meanSquaredError(prediction, future)

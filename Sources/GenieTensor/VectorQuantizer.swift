@@ -10,6 +10,10 @@ public struct Quantized {
     public let indices: [Int32]
     /// Squared distance of each row to its code (for dead-code restarts and monitoring).
     public let distances: [Float]
+
+    public init(vectors: Tensor, loss: Tensor, indices: [Int32], distances: [Float]) {
+        self.vectors = vectors; self.loss = loss; self.indices = indices; self.distances = distances
+    }
 }
 
 /// Nearest-code indices of rows `z` [N, D] in `codebook` [K, D], using

@@ -67,10 +67,19 @@ public final class LatentActionTask: TrainingTask {
     public var sampler: ClipSampler
     var lastOutput: LatentActionOutput?
     var lastFrames: Tensor?
+    /// Diagnostic: feed the decoder the true actions (from actions.csv) instead of the
+    /// encoder's codes. Its loss is the ceiling a LAM can reach by learning the actions,
+    /// against which a LAM's own loss tells whether its codes carry them.
+    public let oracleActions: Bool
 
-    public init(lam: LatentActionModel, sampler: ClipSampler) {
+    public init(lam: LatentActionModel, sampler: ClipSampler, oracleActions: Bool = false) throws {
         self.lam = lam
         self.sampler = sampler
+        self.oracleActions = oracleActions
+        if oracleActions {
+            guard let bad = sampler.dataset.episodes.first(where: { $0.actions == nil }) else { return }
+            throw VideoDatasetError.badActions(bad.path + "/actions.csv", reason: "--oracle-actions needs actions.csv in every episode")
+        }
     }
 
     public var model: Module { lam }
@@ -80,8 +89,18 @@ public final class LatentActionTask: TrainingTask {
     }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
-        let (frames, _) = sampler.nextBatch(sampler.batch)
-        let out = lam.trainingLoss(frames)
+        let (frames, clips) = sampler.nextBatch(sampler.batch)
+        let out: LatentActionOutput
+        if oracleActions {
+            var actions: [Int32] = []
+            for clip in clips {
+                let episode = sampler.dataset.episodes[clip.episode]
+                actions += episode.actions![clip.start..<(clip.start + sampler.clipLength - 1)].map { Int32($0 % lam.config.actions) }
+            }
+            out = lam.trainingLoss(frames, givenActions: actions)
+        } else {
+            out = lam.trainingLoss(frames)
+        }
         lastOutput = out
         lastFrames = frames
         return (out.loss, [("mse", out.reconstructionError), ("psnr", psnr(mse: out.reconstructionError))])

@@ -126,6 +126,8 @@ struct TrainLatentActions: ParsableCommand {
     @Option(help: "Size of the action latent.") var latentDimension = 16
     @Flag(inversion: .prefixedNo, help: "Cosine codes: match unit-length latents to unit-length codes (keeps the 8 codes from collapsing into one).")
     var normalizedCodes = true
+    @Flag(help: "Diagnostic: give the decoder the true actions (actions.csv) instead of learned codes, to measure the loss a LAM could reach.")
+    var oracleActions = false
 
     func run() throws {
         let sampler = try common.loadData()
@@ -134,7 +136,7 @@ struct TrainLatentActions: ParsableCommand {
         config.patch = patch; config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         size.apply(&config.encoder); size.apply(&config.decoder)
-        try common.train(LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler))
+        try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions))
     }
 }
 
