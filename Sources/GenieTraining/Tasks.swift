@@ -50,10 +50,7 @@ public final class TokenizerTask: TrainingTask {
         return FrameGrid.make(rows, scale: 2)
     }
 
-    public func state() -> [String: String] {
-        ["sampler": sampler.generator.state.map(String.init).joined(separator: ","),
-         "idle": tokenizer.quantizer.idleSteps.map(String.init).joined(separator: ",")]
-    }
+    public func state() -> [String: String] { samplerAndCodesState(sampler, tokenizer.quantizer) }
 
     public func restore(_ state: [String: String]) throws {
         try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: tokenizer.quantizer)
@@ -131,14 +128,17 @@ public final class LatentActionTask: TrainingTask {
         return FrameGrid.make(rows, scale: 2)
     }
 
-    public func state() -> [String: String] {
-        ["sampler": sampler.generator.state.map(String.init).joined(separator: ","),
-         "idle": lam.quantizer.idleSteps.map(String.init).joined(separator: ",")]
-    }
+    public func state() -> [String: String] { samplerAndCodesState(sampler, lam.quantizer) }
 
     public func restore(_ state: [String: String]) throws {
         try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: lam.quantizer)
     }
+}
+
+/// The clip order and the codes' idle counters: what a video task saves for exact resumption.
+func samplerAndCodesState(_ sampler: ClipSampler, _ quantizer: VectorQuantizer) -> [String: String] {
+    ["sampler": sampler.generator.state.map(String.init).joined(separator: ","),
+     "idle": quantizer.idleSteps.map(String.init).joined(separator: ",")]
 }
 
 func restoreSamplerAndCodes(_ state: [String: String], sampler: inout ClipSampler, quantizer: VectorQuantizer) throws {
