@@ -65,6 +65,8 @@ public enum DatasetWriter {
         let seed = episodeSeed(datasetSeed: spec.seed, episode: index)
         var state = game.newState(seed: seed)
         var policy = Policy(kind: spec.policy, seed: SplitMix64.derive(seed, 0x9011C7))
+        var guide = Policy(kind: .explorer, seed: SplitMix64.derive(seed, 0x6D1DE))
+        for _ in 0..<spec.policy.warmUpFrames(&guide.rng) { game.step(&state, action: guide.action(for: state)) }
         var frames = [game.render(state)]
         var actions: [Int] = [], classes: [Int] = []
         frames.reserveCapacity(spec.frames)

@@ -2,8 +2,8 @@
 /// sub-pixels (1/16 px), so a seed replays exactly on every machine; nothing here is random.
 ///
 /// Derived figures (checked by tests): a jump rises 28 px (3.5 tiles) and lasts about 17
-/// frames; top running speed is 2.5 px per frame, reached in 3 frames from rest; a running
-/// jump spans about 5 tiles. Every speed stays below one tile per frame, so a single
+/// frames; running is 2 px per frame, at full speed from the first frame and stopped on the
+/// first frame without a key; a running jump spans about 4 tiles. Every speed stays below one tile per frame, so a single
 /// check-and-snap per axis keeps the player out of solid tiles.
 public enum Physics {
     public static let subpixels = 16
@@ -14,13 +14,16 @@ public enum Physics {
     public static let gravity = 14
     public static let jumpSpeed = 120
     public static let maxFallSpeed = 112
-    public static let groundAcceleration = 16
-    public static let airAcceleration = 16  // one whole pixel: steering in the air always shows
-    public static let maxRunSpeed = 40
-    // Friction equals acceleration, so letting go of a key always shows in the next frame
-    // (a sub-pixel difference would make the action invisible to a model of the video).
-    public static let groundFriction = 16
-    public static let airFriction = 16
+    // Horizontal control is immediate: the key pressed now sets this frame's horizontal
+    // motion. With momentum (the first version accelerated by 1 px/frame² up to 2.5 px per
+    // frame) an action only nudged a motion already under way, and a latent action model
+    // trained on that video learned the motion, not the key. A whole number of pixels per
+    // frame also keeps the motion free of hidden sub-pixel phase.
+    public static let groundAcceleration = 32
+    public static let airAcceleration = 32
+    public static let maxRunSpeed = 32
+    public static let groundFriction = 32
+    public static let airFriction = 32
     public static let stompBounce = 80
     public static let enemySpeed = 8
 

@@ -5,6 +5,13 @@ public enum PolicyKind: String, CaseIterable, Sendable {
     /// Runs right and jumps at walls, gaps and enemies, with some random detours, so that
     /// episodes travel through the level instead of dithering at the start.
     case explorer
+    /// Random actions like `random`, but each episode starts somewhere along its level
+    /// (the explorer first plays a random 0–600 unrecorded frames), so random play is seen
+    /// over scrolling scenery and not only at the level's start.
+    case roamer
+
+    /// Frames the explorer plays, unrecorded, before an episode of this kind starts.
+    func warmUpFrames(_ rng: inout SplitMix64) -> Int { self == .roamer ? rng.int(in: 0...600) : 0 }
 }
 
 /// A scripted player with its own seeded generator.
@@ -22,7 +29,7 @@ public struct Policy: Sendable {
     /// The action to apply in `state`.
     public mutating func action(for state: PlatformerState) -> Int {
         switch kind {
-        case .random: return randomAction()
+        case .random, .roamer: return randomAction()
         case .explorer: return explorerAction(state)
         }
     }

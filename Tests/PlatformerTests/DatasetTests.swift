@@ -31,6 +31,20 @@ final class DatasetTests: XCTestCase {
         XCTAssertNotEqual(try contents(c)["episode_00000/frame_00000.png"], filesA["episode_00000/frame_00000.png"])
     }
 
+    func testRoamerEpisodesStartAlongTheLevelAndPlayRandomly() {
+        let game = Fixture.game
+        let roamer = DatasetSpec(episodes: 6, frames: 24, seed: 31, policy: .roamer)
+        var movedStarts = 0
+        var actionsSeen = Set<Int>()
+        for i in 0..<roamer.episodes {
+            let episode = DatasetWriter.record(game: game, spec: roamer, episode: i)
+            if episode.frames[0] != game.render(game.newState(seed: episode.seed)) { movedStarts += 1 }
+            actionsSeen.formUnion(episode.actions)
+        }
+        XCTAssertGreaterThanOrEqual(movedStarts, 4, "most roamer episodes start past the level's first frame")
+        XCTAssertGreaterThanOrEqual(actionsSeen.count, 5, "roamer actions are random: \(actionsSeen.sorted())")
+    }
+
     func testDatasetLayoutManifestAndActions() throws {
         let spec = DatasetSpec(episodes: 2, frames: 8, seed: 5, policy: .explorer)
         let out = temporaryDirectory("layout")
