@@ -183,3 +183,55 @@ public enum Evaluation {
         return figures
     }
 }
+
+extension Evaluation {
+    /// PSNR of learned-world rollouts against the simulator's own frames, per horizon.
+    public struct RolloutFigures {
+        /// Horizon t → mean PSNR(x_t, x̂_t) when the world is given the true actions through the key map.
+        public var mapped: [Int: Double] = [:]
+        /// The same when the world is given uniformly random latent actions.
+        public var random: [Int: Double] = [:]
+        public var clips = 0
+    }
+
+    /// What the paper could not measure: from the first frame of each held-out clip, the
+    /// learned world plays the clip's true actions (each named by `Control.all`, turned into
+    /// a latent by the key map; an unmapped control plays the noop latent) and its frames are
+    /// compared with the recorded frames of the simulator under the same actions. Beside it,
+    /// the same rollout with random latents: the gap is what the actions control.
+    ///
+    /// `makeWorld(prompt, seed)` builds the world for a clip's first frame; both rollouts of
+    /// a clip use the same world seed, so they differ only in their actions.
+    public static func rollouts(dataset: VideoDataset, clips: [(episode: Int, start: Int)], horizons: [Int], seed: UInt64,
+                                makeWorld: (_ prompt: Frame, _ seed: UInt64) throws -> WorldModel) throws -> RolloutFigures {
+        let longest = horizons.max() ?? 1
+        var g = RandomGenerator(seed: seed)
+        var figures = RolloutFigures()
+        for h in horizons { figures.mapped[h] = 0; figures.random[h] = 0 }
+        for (index, clip) in clips.enumerated() {
+            guard let trueActions = dataset.episodes[clip.episode].actions else { continue }
+            let frames = ClipSampler.frames(dataset, clips: [clip], length: longest + 1)
+            let worldSeed = seed &+ UInt64(index)
+            let world = try makeWorld(frames.frame(batch: 0, time: 0), worldSeed)
+            let noop = world.promptAction
+            let mapped = (0..<longest).map { t -> Int in
+                let a = trueActions[clip.start + t]
+                return Control.all.indices.contains(a) ? (world.action(forControl: Control.all[a]) ?? noop) : noop
+            }
+            let random = (0..<longest).map { _ in g.nextInt(world.actionCount) }
+            for (actions, isMapped) in [(mapped, true), (random, false)] {
+                _ = try world.reset(seed: worldSeed)
+                for t in 1...longest {
+                    let frame = try world.step(actions[t - 1])
+                    guard horizons.contains(t) else { continue }
+                    let value = psnr(frames.frame(batch: 0, time: t), frame)
+                    if isMapped { figures.mapped[t]! += value } else { figures.random[t]! += value }
+                }
+            }
+            figures.clips += 1
+        }
+        let n = Double(max(figures.clips, 1))
+        for h in horizons { figures.mapped[h]! /= n; figures.random[h]! /= n }
+        return figures
+    }
+}

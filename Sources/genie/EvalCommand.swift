@@ -20,6 +20,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "t of ΔtPSNR (frames generated from the first).") var horizon = 4
     @Option(help: "MaskGIT iterations per frame.") var iterations = 8
     @Option(help: "Sampling temperature.") var temperature: Float = 1.0
+    @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the simulator's frames.") var keymap: String?
+    @Option(help: "Clips for the rollout comparison (each plays 16 frames twice).") var rolloutClips = 16
     @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -34,9 +36,11 @@ struct EvalCommand: ParsableCommand {
         let chosen = Evaluation.clips(dataset, length: clipLength, count: clips)
         guard !chosen.isEmpty else { throw ValidationError("no episode in \(data) has \(clipLength) frames; lower --clip-length") }
         var report: [String: Any] = ["data": data, "clips": chosen.count, "clip_length": clipLength]
-        var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?
+        if keymap != nil && dynamics == nil { throw ValidationError("--keymap is used with --dynamics (for the rollout comparison)") }
+        var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?, tokenizerWindow = 16
         if let tokenizer {
-            let (model, _) = try Checkpoint.loadTokenizer(tokenizer)
+            let (model, file) = try Checkpoint.loadTokenizer(tokenizer)
+            tokenizerWindow = trainingClipLength(file.metadata)
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             tokenizerModel = model
             let (p, s) = withoutGradient { Evaluation.tokenizer(model, dataset: dataset, clips: chosen, length: clipLength) }
@@ -67,7 +71,7 @@ struct EvalCommand: ParsableCommand {
             }
         }
         if let dynamics, let tokenizerModel, let lamModel {
-            let (model, _) = try Checkpoint.loadDynamics(dynamics)
+            let (model, dynamicsFile) = try Checkpoint.loadDynamics(dynamics)
             guard model.config.tokensPerFrame == tokenizerModel.config.tokensPerFrame, model.config.codebookSize == tokenizerModel.config.codebookSize else {
                 throw CheckpointError.mismatched("the dynamics model works on \(model.config.tokensPerFrame) tokens of \(model.config.codebookSize) codes, the tokenizer makes \(tokenizerModel.config.tokensPerFrame) of \(tokenizerModel.config.codebookSize)")
             }
@@ -83,6 +87,26 @@ struct EvalCommand: ParsableCommand {
             report["psnr_t\(horizon)_inferred"] = rounded(figures.psnrInferred, 2)
             report["psnr_t\(horizon)_random"] = rounded(figures.psnrRandom, 2)
             report["delta_psnr_t\(horizon)"] = rounded(figures.deltaPSNR, 3)
+            if let keymap {
+                let keyMap = try LatentKeyMap.load(keymap)
+                let horizons = [1, 4, 16]
+                let clips = Evaluation.clips(dataset, length: horizons.max()! + 1, count: rolloutClips)
+                    .filter { dataset.episodes[$0.episode].actions != nil }
+                guard !clips.isEmpty else { throw ValidationError("the rollout comparison needs episodes of at least 17 frames with actions.csv in \(data)") }
+                let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature))
+                let windows = (trainingClipLength(dynamicsFile.metadata), tokenizerWindow)
+                let rollouts = try withoutGradient {
+                    try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed) { prompt, worldSeed in
+                        try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap, settings: settings, prompt: .fixed([prompt]),
+                                       weightHashes: [:], trainedWindows: windows, seed: worldSeed)
+                    }
+                }
+                report["rollout_clips"] = rollouts.clips
+                for h in horizons {
+                    report["rollout_psnr_t\(h)_mapped"] = rounded(rollouts.mapped[h]!, 2)
+                    report["rollout_psnr_t\(h)_random"] = rounded(rollouts.random[h]!, 2)
+                }
+            }
         }
         if json { printJSON(report); return }
         for key in report.keys.sorted() { print("\(key): \(report[key]!)") }

@@ -1,5 +1,7 @@
 import XCTest
 @testable import GenieMedia
+@testable import GenieModels
+@testable import GenieTensor
 @testable import GenieTraining
 
 final class MetricsTests: XCTestCase {
@@ -32,5 +34,44 @@ final class MetricsTests: XCTestCase {
         let half = agreement(codes: [0, 0, 1, 1], labels: [0, 1, 0, 1], codeCount: 2, labelCount: 2)
         XCTAssertEqual(half.accuracy, 0.5)
         XCTAssertEqual(half.normalizedMutualInformation, 0, accuracy: 1e-12)
+    }
+
+    /// The rollout comparison plays the clip's true actions through the key map: it must
+    /// equal a world stepped by hand with the mapped latents (this data's actions alternate
+    /// noop, left: latents 1, 2).
+    func testRolloutsPlayTheTrueActionsThroughTheKeyMap() throws {
+        let root = NSTemporaryDirectory() + "genie-rollout-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try makeDataset(root, episodes: 1, frames: 18)
+        let dataset = try VideoDataset(root: root)
+        var t = TokenizerConfig()
+        t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
+        t.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); t.decoder = t.encoder
+        var d = DynamicsConfig()
+        d.tokensPerFrame = 4; d.codebookSize = 16; d.actions = 4; d.transformer = t.encoder
+        let tokenizer = VideoTokenizer(t, seed: 1), dynamics = DynamicsModel(d, seed: 2)
+        for (name, p) in dynamics.namedParameters() where !name.hasSuffix("gain") {
+            var g = RandomGenerator(seed: 3)
+            for i in 0..<p.count { p.data[i] = 0.3 * g.nextNormal() }  // sharp logits, so actions matter
+        }
+        var keyMap = LatentKeyMap(latentActions: 4, controls: Dictionary(uniqueKeysWithValues: Control.all.map { ($0, 3) }))
+        keyMap.controls[Control.noop] = 1
+        keyMap.controls[Control.left] = 2
+        func world(_ prompt: Frame, _ seed: UInt64) throws -> WorldModel {
+            try WorldModel(tokenizer: tokenizer, dynamics: dynamics, keyMap: keyMap, prompt: .fixed([prompt]), weightHashes: [:], seed: seed)
+        }
+        let figures = try Evaluation.rollouts(dataset: dataset, clips: [(0, 0)], horizons: [1, 4, 16], seed: 5, makeWorld: world)
+        XCTAssertEqual(figures.clips, 1)
+
+        let frames = ClipSampler.frames(dataset, clips: [(0, 0)], length: 17)
+        let byHand = try world(frames.frame(batch: 0, time: 0), 5)
+        _ = try byHand.reset(seed: 5)
+        var expected: [Int: Double] = [:]
+        for step in 1...16 {
+            let frame = try byHand.step(step % 2 == 1 ? 1 : 2)
+            if [1, 4, 16].contains(step) { expected[step] = psnr(frames.frame(batch: 0, time: step), frame) }
+        }
+        for h in [1, 4, 16] { XCTAssertEqual(figures.mapped[h]!, expected[h]!, accuracy: 1e-9, "t = \(h)") }
+        XCTAssertTrue(figures.random.values.allSatisfy { $0.isFinite && $0 > 0 })
     }
 }
