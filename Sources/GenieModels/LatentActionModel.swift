@@ -1,7 +1,7 @@
 import GenieTensor
 
 /// Configuration of the latent action model.
-public struct LatentActionConfig: Codable, Sendable, Equatable {
+public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     public var frameHeight = 64
     public var frameWidth = 64
     public var channels = 3
@@ -21,9 +21,6 @@ public struct LatentActionConfig: Codable, Sendable, Equatable {
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
     public init() {}
-
-    public var tokensPerFrame: Int { (frameHeight / patch) * (frameWidth / patch) }
-    public var patchValues: Int { patch * patch * channels }
 }
 
 /// The latent action model (Genie §2.1): a VQ-VAE over actions. The encoder reads frames

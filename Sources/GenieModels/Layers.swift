@@ -70,3 +70,19 @@ public final class Parameter: Module {
     public init(_ shape: [Int], std: Float, generator: inout RandomGenerator) { value = initialWeight(shape, std: std, &generator) }
     public func namedParameters() -> [(name: String, tensor: Tensor)] { [("value", value)] }
 }
+
+/// Frames cut into square patches of `patch` × `patch` pixels, one token each: the view of
+/// the pixels that the tokenizer and the latent action model share.
+public protocol PatchedFrames {
+    var frameHeight: Int { get set }
+    var frameWidth: Int { get set }
+    var channels: Int { get set }
+    var patch: Int { get set }
+}
+
+extension PatchedFrames {
+    /// Tokens per frame (h·w in the paper).
+    public var tokensPerFrame: Int { (frameHeight / patch) * (frameWidth / patch) }
+    /// Values in one patch token before embedding.
+    public var patchValues: Int { patch * patch * channels }
+}

@@ -2,7 +2,7 @@ import GenieTensor
 
 /// Configuration of the video tokenizer; stored in checkpoints so that a checkpoint alone
 /// rebuilds its model.
-public struct TokenizerConfig: Codable, Sendable, Equatable {
+public struct TokenizerConfig: PatchedFrames, Codable, Sendable, Equatable {
     public var frameHeight = 64
     public var frameWidth = 64
     public var channels = 3
@@ -18,9 +18,6 @@ public struct TokenizerConfig: Codable, Sendable, Equatable {
     public var decoder = TransformerConfig(width: 128, depth: 4, heads: 4)
 
     public init() {}
-
-    public var tokensPerFrame: Int { (frameHeight / patch) * (frameWidth / patch) }
-    public var patchValues: Int { patch * patch * channels }
 }
 
 /// The video tokenizer (Genie §2.1): a VQ-VAE whose ST-transformer encoder turns T frames

@@ -94,6 +94,14 @@ struct TransformerOptions: ParsableArguments {
     }
 }
 
+/// Takes the frame size from the data and checks that `patch` tiles it.
+func setFrames<Config: PatchedFrames>(_ config: inout Config, of dataset: VideoDataset, patch: Int) throws {
+    guard patch >= 1, dataset.frameWidth % patch == 0, dataset.frameHeight % patch == 0 else {
+        throw ValidationError("frames of \(dataset.frameWidth)x\(dataset.frameHeight) do not divide into \(patch)x\(patch) patches")
+    }
+    config.frameWidth = dataset.frameWidth; config.frameHeight = dataset.frameHeight; config.patch = patch
+}
+
 struct TrainTokenizer: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Train the video tokenizer (VQ-VAE over frames).")
     @OptionGroup var common: CommonTrainingOptions
@@ -106,13 +114,10 @@ struct TrainTokenizer: ParsableCommand {
     func run() throws {
         let sampler = try common.loadData()
         var config = TokenizerConfig()
-        config.frameWidth = sampler.dataset.frameWidth; config.frameHeight = sampler.dataset.frameHeight
-        config.patch = patch; config.codebookSize = codes; config.codeDimension = codeDimension
+        try setFrames(&config, of: sampler.dataset, patch: patch)
+        config.codebookSize = codes; config.codeDimension = codeDimension
         if normalizedCodes { config.normalizedCodes = true }
         size.apply(&config.encoder); size.apply(&config.decoder)
-        guard config.frameWidth % patch == 0, config.frameHeight % patch == 0 else {
-            throw ValidationError("frames of \(config.frameWidth)x\(config.frameHeight) do not divide into \(patch)x\(patch) patches")
-        }
         try common.train(TokenizerTask(tokenizer: VideoTokenizer(config, seed: common.seed), sampler: sampler))
     }
 }
@@ -132,8 +137,8 @@ struct TrainLatentActions: ParsableCommand {
     func run() throws {
         let sampler = try common.loadData()
         var config = LatentActionConfig()
-        config.frameWidth = sampler.dataset.frameWidth; config.frameHeight = sampler.dataset.frameHeight
-        config.patch = patch; config.actions = actions; config.latentDimension = latentDimension
+        try setFrames(&config, of: sampler.dataset, patch: patch)
+        config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions))

@@ -9,27 +9,7 @@ import GenieTensor
 final class GenerateCLITests: XCTestCase {
     var directory = ""
 
-    var genie: URL {
-        var dir = Bundle(for: GenerateCLITests.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
-            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("genie")
-    }
-
-    func run(_ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = genie
-        p.arguments = arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> (Int32, String) { try GenieExecutable.run(arguments, in: directory) }
 
     static let tiny = TransformerConfig(width: 16, depth: 2, heads: 2, feedForwardMultiple: 2)
 

@@ -4,27 +4,8 @@ import XCTest
 /// The `genie` executable picks the OpenBLAS kernel from the CPU when the user has not, and
 /// that kernel computes the same products as plain reference loops.
 final class KernelChoiceTests: XCTestCase {
-    /// The built `genie` next to the test bundle.
-    var genie: URL {
-        var dir = Bundle(for: KernelChoiceTests.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
-            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("genie")
-    }
-
     func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = genie
-        p.arguments = arguments
-        p.environment = environment
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try GenieExecutable.run(arguments, environment: environment)
     }
 
     func cpuFlags() -> Set<String> {

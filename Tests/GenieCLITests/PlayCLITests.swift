@@ -5,13 +5,7 @@ import XCTest
 /// or the trace is malformed.
 final class PlayCLITests: XCTestCase {
     /// The built `genie` next to the test bundle.
-    var genie: String {
-        var dir = Bundle(for: PlayCLITests.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
-            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("genie").path
-    }
+    var genie: String { GenieExecutable.url.path }
 
     var workDirectory = ""
 

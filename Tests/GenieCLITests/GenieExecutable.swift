@@ -1,0 +1,31 @@
+import Foundation
+
+/// The built `genie` that sits next to the test bundle, and a way to run it to the end.
+enum GenieExecutable {
+    private final class BundleToken {}
+
+    static var url: URL {
+        var dir = Bundle(for: BundleToken.self).bundleURL.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("genie").path) {
+            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("genie")
+    }
+
+    /// Runs genie with `arguments` (in `directory`, with `environment` when given) and returns
+    /// its exit status and its stdout and stderr together.
+    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = url
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { p.environment = environment }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
