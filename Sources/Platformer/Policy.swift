@@ -5,9 +5,10 @@ public enum PolicyKind: String, CaseIterable, Sendable {
     /// Runs right and jumps at walls, gaps and enemies, with some random detours, so that
     /// episodes travel through the level instead of dithering at the start.
     case explorer
-    /// Random actions like `random`, but each episode starts somewhere along its level
-    /// (the explorer first plays a random 0–600 unrecorded frames), so random play is seen
-    /// over scrolling scenery and not only at the level's start.
+    /// Random actions held for only 1–3 frames, from somewhere along the level (the explorer
+    /// first plays a random 0–600 unrecorded frames). Short holds keep the past frames from
+    /// telling the next action, so the latent action model and the dynamics model must read
+    /// it from the action itself; the random start shows random play over scrolling scenery.
     case roamer
 
     /// Frames the explorer plays, unrecorded, before an episode of this kind starts.
@@ -29,15 +30,16 @@ public struct Policy: Sendable {
     /// The action to apply in `state`.
     public mutating func action(for state: PlatformerState) -> Int {
         switch kind {
-        case .random, .roamer: return randomAction()
+        case .random: return randomAction(longestHold: 10)
+        case .roamer: return randomAction(longestHold: 3)
         case .explorer: return explorerAction(state)
         }
     }
 
-    mutating func randomAction() -> Int {
+    mutating func randomAction(longestHold: Int) -> Int {
         if holdLeft <= 0 {
             held = rng.int(PlatformerAction.count)
-            holdLeft = rng.int(in: 1...10)
+            holdLeft = rng.int(in: 1...longestHold)
         }
         holdLeft -= 1
         return held
