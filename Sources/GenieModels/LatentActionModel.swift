@@ -17,6 +17,10 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// Cosine (unit-length) codes; optional so that older configurations still load
     /// (absent = false).
     public var normalizedCodes: Bool?
+    /// Whether the decoder sees the frames before x_t (absent = true, as in the paper). With
+    /// false it predicts x_{t+1} from x_t and the code alone, so the motion that the past
+    /// frames would reveal (a key held for several frames) must come through the code.
+    public var decoderHistory: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
@@ -106,7 +110,10 @@ public final class LatentActionModel: Module {
         let (b, t) = (actionVectors.shape[0], actionVectors.shape[1])
         // Action t is added to every token of frame t, whose output predicts frame t+1.
         let actions = reshape(actionEmbedding(actionVectors), [b, t, 1, config.decoder.width])
-        let tokens = toPixels(decoder(add(x, actions)))
+        var input = add(x, actions)
+        // Without history each frame is its own one-frame clip: temporal attention sees itself only.
+        if config.decoderHistory == false { input = reshape(input, [b * t, 1, config.tokensPerFrame, config.decoder.width]) }
+        let tokens = reshape(toPixels(decoder(input)), [b, t, config.tokensPerFrame, config.patchValues])
         let change = unpatchify(tokens, patch: config.patch, height: config.frameHeight, width: config.frameWidth, channels: config.channels)
         return add(pastFrames.detached(), scale(change, 0.5))
     }

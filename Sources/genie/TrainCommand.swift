@@ -133,6 +133,8 @@ struct TrainLatentActions: ParsableCommand {
     var normalizedCodes = true
     @Flag(help: "Diagnostic: give the decoder the true actions (actions.csv) instead of learned codes, to measure the loss a LAM could reach.")
     var oracleActions = false
+    @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
+    var decoderHistory = true
 
     func run() throws {
         let sampler = try common.loadData()
@@ -140,6 +142,7 @@ struct TrainLatentActions: ParsableCommand {
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
+        if !decoderHistory { config.decoderHistory = false }
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions))
     }

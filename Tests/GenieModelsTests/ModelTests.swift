@@ -220,6 +220,25 @@ final class OverfitTests: XCTestCase {
         XCTAssertLessThan(mse, 0.02)
     }
 
+    /// The paper's LAM decoder reads the past frames; without history its prediction of
+    /// x_{t+1} depends on x_t and the action only.
+    func testLatentActionDecoderHistoryCanBeTurnedOff() {
+        let frames = randomFrames(1, 3, seed: 19)
+        let changedFirst = frames.copy()
+        for i in 0..<(8 * 8 * 3) { changedFirst.data[i] = 1 - changedFirst.data[i] }
+        let actions = Tensor.zeros([1, 2, 4])
+        for i in 0..<actions.count { actions.data[i] = Float(i % 3) - 1 }
+        func secondPrediction(_ config: LatentActionConfig, _ past: Tensor) -> [Float] {
+            let lam = LatentActionModel(config, seed: 20)
+            let out = withoutGradient { lam.decode(pastFrames: slice(past, axis: 1, 0..<2), actionVectors: actions).array }
+            return Array(out[(8 * 8 * 3)...])  // the prediction of frame 2, from frame 1
+        }
+        var paper = tinyLatentActionConfig()
+        XCTAssertNotEqual(secondPrediction(paper, frames), secondPrediction(paper, changedFirst), "with history, frame 0 matters")
+        paper.decoderHistory = false
+        XCTAssertEqual(secondPrediction(paper, frames), secondPrediction(paper, changedFirst), "without history, only frame 1 matters")
+    }
+
     func testDynamicsOverfitsATinyBatch() {
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
         var g = RandomGenerator(seed: 18)
