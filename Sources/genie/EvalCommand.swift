@@ -60,9 +60,21 @@ struct EvalCommand: ParsableCommand {
             report["lam_code_histogram"] = counts
             if actions.count == codes.count, let top = actions.max() {
                 let a = agreement(codes: codes, labels: actions, codeCount: model.config.actions, labelCount: top + 1)
-                report["lam_agreement"] = rounded(a.accuracy, 4)
+                report["lam_agreement_all"] = rounded(a.accuracy, 4)
                 report["lam_nmi"] = rounded(a.normalizedMutualInformation, 4)
                 report["lam_code_to_action"] = a.mapping
+                // An action that changed nothing visible (jump in mid-air looks like noop) cannot
+                // be told from the one it looks like, by a LAM or by a person watching the video;
+                // lam_agreement counts the transitions whose action showed (its class is itself),
+                // as `genie keymap` does.
+                if classes.count == codes.count {
+                    let visible = codes.indices.filter { actions[$0] == classes[$0] }
+                    let v = agreement(codes: visible.map { codes[$0] }, labels: visible.map { actions[$0] }, codeCount: model.config.actions, labelCount: top + 1)
+                    report["lam_agreement"] = rounded(v.accuracy, 4)
+                    report["lam_visible_transitions"] = visible.count
+                } else {
+                    report["lam_agreement"] = rounded(a.accuracy, 4)
+                }
             }
             if classes.count == codes.count, let top = classes.max() {
                 let a = agreement(codes: codes, labels: classes, codeCount: model.config.actions, labelCount: top + 1)
