@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenieMedia
 import GenieModels
 import GenieTensor
 import GenieTraining
@@ -23,6 +24,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the simulator's frames.") var keymap: String?
     @Option(help: "Clips for the rollout comparison (each plays 16 frames twice).") var rolloutClips = 16
     @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
+    @Option(help: "Also write figures here: tokenizer.png (real over reconstructed frames) and, with --dynamics, latent_actions.png (each latent action held for 8 frames from one held-out frame, a row each, as in the paper's figure).")
+    var pictures: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -47,6 +50,18 @@ struct EvalCommand: ParsableCommand {
             report["tokenizer_psnr"] = rounded(p, 2)
             report["tokenizer_ssim"] = rounded(s, 4)
             report["tokens_per_frame"] = model.config.tokensPerFrame
+            if let pictures {
+                try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
+                var rows: [[Frame]] = []
+                for clip in chosen.prefix(4) {
+                    let frames = ClipSampler.frames(dataset, clips: [clip], length: clipLength)
+                    let out = withoutGradient { model.decode(codes: model.encode(frames), batch: 1, frames: clipLength) }
+                    let shown = 0..<min(8, clipLength)
+                    rows.append(shown.map { frames.frame(batch: 0, time: $0) })
+                    rows.append(shown.map { out.frame(batch: 0, time: $0) })
+                }
+                try PNG.write(FrameGrid.make(rows, scale: 2), to: pictures + "/tokenizer.png")
+            }
         }
         if let lam {
             let (model, _) = try Checkpoint.loadLatentActionModel(lam)
@@ -99,8 +114,23 @@ struct EvalCommand: ParsableCommand {
             report["psnr_t\(horizon)_inferred"] = rounded(figures.psnrInferred, 2)
             report["psnr_t\(horizon)_random"] = rounded(figures.psnrRandom, 2)
             report["delta_psnr_t\(horizon)"] = rounded(figures.deltaPSNR, 3)
-            if let keymap {
-                let keyMap = try LatentKeyMap.load(keymap)
+            let keyMap = try keymap.map { try LatentKeyMap.load($0) }
+            if let pictures {
+                try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
+                let prompt = ClipSampler.frames(dataset, clips: [chosen[0]], length: 1).frame(batch: 0, time: 0)
+                let world = try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap,
+                                           settings: WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature)),
+                                           prompt: .fixed([prompt]), weightHashes: [:],
+                                           trainedWindows: (trainingClipLength(dynamicsFile.metadata), tokenizerWindow), seed: seed)
+                let rows = try withoutGradient {
+                    try (0..<world.actionCount).map { action in
+                        try [world.reset(seed: seed)] + (0..<8).map { _ in try world.step(action) }
+                    }
+                }
+                try PNG.write(FrameGrid.make(rows, scale: 2), to: pictures + "/latent_actions.png")
+                report["latent_action_names"] = (0..<world.actionCount).map { world.actionName($0) }
+            }
+            if let keyMap {
                 let horizons = [1, 4, 16]
                 let clips = Evaluation.clips(dataset, length: horizons.max()! + 1, count: rolloutClips)
                     .filter { dataset.episodes[$0.episode].actions != nil }

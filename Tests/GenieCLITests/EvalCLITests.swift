@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+import GenieMedia
+import GenieModels
+import GenieTensor
+
+/// `genie keymap` and `genie eval` end to end on simulator episodes and tiny random models:
+/// every figure the issues name comes out, and the pictures have the promised layout.
+final class EvalCLITests: XCTestCase {
+    var directory = ""
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("genie-eval-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+
+    func run(_ arguments: [String]) throws -> (Int32, String) { try GenieExecutable.run(arguments, in: directory) }
+
+    func testKeymapAndEvalReportEveryFigureAndDrawThePictures() throws {
+        var (status, output) = try run(["data", "generate", "--out", "data", "--episodes", "2", "--frames", "20", "--seed", "3",
+                                        "--policy", "roamer", "--width", "16", "--height", "48"])
+        XCTAssertEqual(status, 0, output)
+        let tiny = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2)
+        var t = TokenizerConfig()
+        t.frameWidth = 16; t.frameHeight = 48; t.patch = 8; t.codebookSize = 16; t.codeDimension = 4
+        t.encoder = tiny; t.decoder = tiny
+        try Checkpoint.save(VideoTokenizer(t, seed: 1), kind: "tokenizer", config: t, to: directory + "/tokenizer.safetensors")
+        var l = LatentActionConfig()
+        l.frameWidth = 16; l.frameHeight = 48; l.patch = 8; l.actions = 8; l.latentDimension = 4
+        l.encoder = tiny; l.decoder = tiny
+        try Checkpoint.save(LatentActionModel(l, seed: 2), kind: "lam", config: l, to: directory + "/lam.safetensors")
+        var d = DynamicsConfig()
+        d.tokensPerFrame = 12; d.codebookSize = 16; d.actions = 8; d.transformer = tiny
+        try Checkpoint.save(DynamicsModel(d, seed: 3), kind: "dynamics", config: d, to: directory + "/dynamics.safetensors")
+
+        (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertNoThrow(try LatentKeyMap.load(directory + "/keymap.json"))
+
+        (status, output) = try run(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--lam", "lam.safetensors",
+                                    "--dynamics", "dynamics.safetensors", "--keymap", "keymap.json", "--clips", "2", "--clip-length", "8",
+                                    "--rollout-clips", "1", "--iterations", "2", "--pictures", "pictures", "--json"])
+        XCTAssertEqual(status, 0, output)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
+        for key in ["tokenizer_psnr", "lam_agreement", "lam_codes_used", "delta_psnr_t4", "rollout_psnr_t1_mapped",
+                    "rollout_psnr_t4_mapped", "rollout_psnr_t4_random", "rollout_psnr_t16_mapped", "rollout_psnr_t16_random"] {
+            XCTAssertNotNil(report[key] as? NSNumber, "\(key) in \(output)")
+        }
+        XCTAssertEqual(report["rollout_clips"] as? Int, 1)
+        // 8 rows (one per latent) of the prompt and 8 generated frames, each 16x48 at scale 2, 2 px gutters.
+        let actions = try PNG.read(directory + "/pictures/latent_actions.png")
+        XCTAssertEqual(actions.width, 9 * (32 + 2) + 2)
+        XCTAssertEqual(actions.height, 8 * (96 + 2) + 2)
+        let reconstructions = try PNG.read(directory + "/pictures/tokenizer.png")
+        XCTAssertEqual(reconstructions.height, 4 * (96 + 2) + 2, "real and reconstructed rows of 2 clips")
+
+        (status, output) = try run(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--keymap", "keymap.json"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("--keymap is used with --dynamics"), output)
+    }
+}
