@@ -17,6 +17,12 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// Cosine (unit-length) codes; optional so that older configurations still load
     /// (absent = false).
     public var normalizedCodes: Bool?
+    /// Whether the encoder reads each frame beside its change from the previous frame
+    /// (absent = false: changes only, as in checkpoints made before this existed). A change
+    /// alone cannot tell left from right: a scene shifted 2 px either way leaves bands of
+    /// the same kind at its edges, and a LAM reading changes only learned "moving" versus
+    /// "still" but not the direction.
+    public var encoderReadsFrames: Bool? = true
     /// Whether the decoder sees the frames before x_t (absent = true, as in the paper). With
     /// false it predicts x_{t+1} from x_t and the code alone, so the motion that the past
     /// frames would reveal (a key held for several frames) must come through the code.
@@ -48,8 +54,9 @@ public final class LatentActionModel: Module {
         self.config = config
         var g = RandomGenerator(seed: seed)
         let s = config.tokensPerFrame
-        // The encoder reads the frames through their differences (see `changes`).
-        encoderPatchEmbedding = Linear(config.patchValues, config.encoder.width, generator: &g)
+        // The encoder reads the frames' changes (see `changes`), and the frames themselves.
+        let encoderInput = config.patchValues * (config.encoderReadsFrames == true ? 2 : 1)
+        encoderPatchEmbedding = Linear(encoderInput, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
         toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
@@ -65,9 +72,11 @@ public final class LatentActionModel: Module {
     func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
 
     /// Each frame's change from the previous frame (zero for the first), as patch tokens
-    /// [B, T, S, p²·C]. What an action does is often a one-pixel shift. Reading the frames
-    /// themselves, the encoder's 8 codes settled on what the scene looks like (the code was
-    /// constant within every clip); reading their changes, it can only tell what moved.
+    /// [B, T, S, p²·C]. What an action does is a shift of a few pixels, which the change
+    /// shows plainly. (On the first physics, where a key only nudged a motion already under
+    /// way, an encoder reading the frames let its 8 codes settle on what the scene looks
+    /// like; reading only the changes it could not, but it could not tell left from right
+    /// either: see `encoderReadsFrames`.)
     func changes(_ frames: Tensor) -> Tensor {
         let change = Tensor(shape: frames.shape)
         let frameSize = frames.count / (frames.shape[0] * frames.shape[1])
@@ -87,7 +96,9 @@ public final class LatentActionModel: Module {
     /// output feed the latent (a mean over them would wash out where things moved).
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
         let (b, t) = (frames.shape[0], frames.shape[1])
-        let x = add(encoderPatchEmbedding(changes(frames.detached())), encoderPositions.value)
+        let seen = frames.detached()
+        let input = config.encoderReadsFrames == true ? concatenate([patches(seen), changes(seen)], axis: 3) : changes(seen)
+        let x = add(encoderPatchEmbedding(input), encoderPositions.value)
         let h = encoder(x)                                                          // [B, T, S, width]
         let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])
         let latents = toLatent(slice(flat, axis: 1, 1..<t))                          // [B, T−1, latent]

@@ -78,6 +78,10 @@ struct EvalCommand: ParsableCommand {
                 report["lam_agreement_all"] = rounded(a.accuracy, 4)
                 report["lam_nmi"] = rounded(a.normalizedMutualInformation, 4)
                 report["lam_code_to_action"] = a.mapping
+                // Rows: codes; columns: true actions. Where the codes and the keys part ways.
+                var confusion = [[Int]](repeating: [Int](repeating: 0, count: top + 1), count: model.config.actions)
+                for (c, l) in zip(codes, actions) { confusion[c][l] += 1 }
+                report["lam_confusion"] = confusion
                 // An action that changed nothing visible (jump in mid-air looks like noop) cannot
                 // be told from the one it looks like, by a LAM or by a person watching the video;
                 // lam_agreement counts the transitions whose action showed (its class is itself),

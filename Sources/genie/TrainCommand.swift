@@ -133,6 +133,8 @@ struct TrainLatentActions: ParsableCommand {
     var normalizedCodes = true
     @Flag(help: "Diagnostic: give the decoder the true actions (actions.csv) instead of learned codes, to measure the loss a LAM could reach.")
     var oracleActions = false
+    @Flag(inversion: .prefixedNo, help: "Let the encoder read each frame beside its change from the previous one (--no-encoder-frames: the changes only, which cannot tell left from right).")
+    var encoderFrames = true
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
     var decoderHistory = true
 
@@ -143,6 +145,7 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if !decoderHistory { config.decoderHistory = false }
+        config.encoderReadsFrames = encoderFrames
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions))
     }
