@@ -22,7 +22,13 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// alone cannot tell left from right: a scene shifted 2 px either way leaves bands of
     /// the same kind at its edges, and a LAM reading changes only learned "moving" versus
     /// "still" but not the direction.
-    public var encoderReadsFrames: Bool? = true
+    public var encoderReadsFrames: Bool? = false
+    /// Whether the encoder reads the change with its direction: beside each pixel's change
+    /// Δ = x_{t+1} − x_t, the products Δ·∂m/∂x and Δ·∂m/∂y with the spatial gradient of
+    /// m = (x_t + x_{t+1})/2 (the normal-flow term of optical flow: its sign says which way
+    /// an edge moved). All three vanish where nothing changed, so the codes cannot drift to
+    /// the look of the scene. Absent = false. Takes precedence over `encoderReadsFrames`.
+    public var encoderReadsMotion: Bool? = true
     /// Whether the decoder sees the frames before x_t (absent = true, as in the paper). With
     /// false it predicts x_{t+1} from x_t and the code alone, so the motion that the past
     /// frames would reveal (a key held for several frames) must come through the code.
@@ -55,7 +61,7 @@ public final class LatentActionModel: Module {
         var g = RandomGenerator(seed: seed)
         let s = config.tokensPerFrame
         // The encoder reads the frames' changes (see `changes`), and the frames themselves.
-        let encoderInput = config.patchValues * (config.encoderReadsFrames == true ? 2 : 1)
+        let encoderInput = config.patchValues * (config.encoderReadsMotion == true ? 3 : config.encoderReadsFrames == true ? 2 : 1)
         encoderPatchEmbedding = Linear(encoderInput, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
@@ -90,6 +96,38 @@ public final class LatentActionModel: Module {
         return patchify(change, patch: config.patch)
     }
 
+    /// Each frame's change and its direction (see `encoderReadsMotion`) as patch tokens
+    /// [B, T, S, 3·p²·C]: per patch, the p²·C changes, then the p²·C horizontal products,
+    /// then the p²·C vertical ones. Zero for the first frame.
+    func motion(_ frames: Tensor) -> Tensor {
+        let (b, t, h, w, c) = (frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3], frames.shape[4])
+        let frameSize = h * w * c
+        var parts = (0..<3).map { _ in Tensor(shape: frames.shape) }
+        for bt in 0..<(b * t) where bt % t > 0 {
+            let now = frames.data + bt * frameSize, before = now - frameSize
+            let change = parts[0].data + bt * frameSize, alongX = parts[1].data + bt * frameSize, alongY = parts[2].data + bt * frameSize
+            // Mean of the two frames at (x, y), clamped at the borders.
+            func mean(_ x: Int, _ y: Int, _ k: Int) -> Float {
+                let i = (min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)) * c + k
+                return 0.5 * (now[i] + before[i])
+            }
+            for y in 0..<h {
+                for x in 0..<w {
+                    for k in 0..<c {
+                        let i = (y * w + x) * c + k
+                        let delta = now[i] - before[i]
+                        change[i] = 2 * delta
+                        // Central differences; ×4 brings the products to the scale of the change.
+                        alongX[i] = 4 * delta * (mean(x + 1, y, k) - mean(x - 1, y, k))
+                        alongY[i] = 4 * delta * (mean(x, y + 1, k) - mean(x, y - 1, k))
+                    }
+                }
+            }
+        }
+        parts = parts.map { patchify($0, patch: config.patch) }
+        return concatenate(parts, axis: 3)
+    }
+
     /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
     /// latent t belongs to the transition t → t+1 and is read from the encoder's output at
     /// frame t+1, which (causal in time) has seen frames 0…t+1 only. All S tokens of that
@@ -97,7 +135,8 @@ public final class LatentActionModel: Module {
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
         let (b, t) = (frames.shape[0], frames.shape[1])
         let seen = frames.detached()
-        let input = config.encoderReadsFrames == true ? concatenate([patches(seen), changes(seen)], axis: 3) : changes(seen)
+        let input = config.encoderReadsMotion == true ? motion(seen)
+            : config.encoderReadsFrames == true ? concatenate([patches(seen), changes(seen)], axis: 3) : changes(seen)
         let x = add(encoderPatchEmbedding(input), encoderPositions.value)
         let h = encoder(x)                                                          // [B, T, S, width]
         let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])

@@ -133,8 +133,8 @@ struct TrainLatentActions: ParsableCommand {
     var normalizedCodes = true
     @Flag(help: "Diagnostic: give the decoder the true actions (actions.csv) instead of learned codes, to measure the loss a LAM could reach.")
     var oracleActions = false
-    @Flag(inversion: .prefixedNo, help: "Let the encoder read each frame beside its change from the previous one (--no-encoder-frames: the changes only, which cannot tell left from right).")
-    var encoderFrames = true
+    @Option(help: "What the encoder reads of each frame: motion (its change from the previous frame, with the change's direction), frames (the frame beside its change) or changes (the change only, which cannot tell left from right).")
+    var encoderInput = "motion"
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
     var decoderHistory = true
 
@@ -145,7 +145,11 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if !decoderHistory { config.decoderHistory = false }
-        config.encoderReadsFrames = encoderFrames
+        guard ["motion", "frames", "changes"].contains(encoderInput) else {
+            throw ValidationError("--encoder-input must be motion, frames or changes (got \(encoderInput))")
+        }
+        config.encoderReadsMotion = encoderInput == "motion"
+        config.encoderReadsFrames = encoderInput == "frames"
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions))
     }

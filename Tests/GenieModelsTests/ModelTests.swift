@@ -239,6 +239,38 @@ final class OverfitTests: XCTestCase {
         XCTAssertEqual(secondPrediction(paper, frames), secondPrediction(paper, changedFirst), "without history, only frame 1 matters")
     }
 
+    /// The motion input's direction terms have the sign of the shift: a difference image
+    /// alone looks alike for a shift either way, Δ·∂m/∂x does not.
+    func testLatentActionMotionInputTellsLeftFromRight() {
+        // A bright vertical bar on a dark 8x8 frame, then the bar 2 px to the right or left.
+        func frames(shift: Int) -> Tensor {
+            let x = Tensor.zeros([1, 2, 8, 8, 3])
+            for t in 0..<2 {
+                for y in 0..<8 {
+                    for dx in 0..<2 {
+                        let column = 3 + dx + (t == 1 ? shift : 0)
+                        for k in 0..<3 { x.data[((t * 8 + y) * 8 + column) * 3 + k] = 1 }
+                    }
+                }
+            }
+            return x
+        }
+        var config = tinyLatentActionConfig()
+        config.encoderReadsMotion = true
+        let lam = LatentActionModel(config, seed: 21)
+        func horizontalTerm(_ shift: Int) -> Float {
+            let tokens = lam.motion(frames(shift: shift))  // [1, 2, 4, 3·16·3]
+            let values = config.patchValues
+            var sum: Float = 0
+            for token in 0..<4 {
+                for v in 0..<values { sum += tokens.data[((1 * 4 + token) * 3 + 1) * values + v] }
+            }
+            return sum
+        }
+        XCTAssertLessThan(horizontalTerm(2), -1, "moving right: negative")
+        XCTAssertGreaterThan(horizontalTerm(-2), 1, "moving left: positive")
+    }
+
     func testDynamicsOverfitsATinyBatch() {
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
         var g = RandomGenerator(seed: 18)
