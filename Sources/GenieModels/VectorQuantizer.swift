@@ -62,6 +62,51 @@ public final class VectorQuantizer: Module {
         return restarted
     }
 
+    /// Moves every code onto a centre of `rows` [N, dimension] found by k-means (k-means++
+    /// seeding, then `iterations` rounds; on unit-length rows when `normalized`). A VQ
+    /// bottleneck with few codes tends to let one code serve two clusters that the encoder
+    /// already tells apart (the LAM's "left" and "right"): the commitment loss then pulls
+    /// them together, and no code is idle long enough to be restarted. Clustering the
+    /// encoder's outputs gives each cluster its own code.
+    public func placeCodes(onClustersOf rows: Tensor, iterations: Int = 20, generator: inout RandomGenerator) {
+        let points = normalized ? withoutGradient { l2Normalize(rows) } : rows
+        let n = points.count / dimension, k = codes, d = dimension
+        guard n >= k else { return }
+        func distance(_ i: Int, _ centre: [Float]) -> Float {
+            var s: Float = 0
+            for j in 0..<d { let e = points.data[i * d + j] - centre[j]; s += e * e }
+            return s
+        }
+        func row(_ i: Int) -> [Float] { (0..<d).map { points.data[i * d + $0] } }
+        var centres = [row(generator.nextInt(n))]
+        var nearest = (0..<n).map { distance($0, centres[0]) }
+        while centres.count < k {
+            let total = nearest.reduce(0, +)
+            var pick = generator.nextFloat() * total, chosen = n - 1
+            for i in 0..<n { pick -= nearest[i]; if pick <= 0 { chosen = i; break } }
+            centres.append(row(chosen))
+            for i in 0..<n { nearest[i] = min(nearest[i], distance(i, centres[centres.count - 1])) }
+        }
+        for _ in 0..<iterations {
+            var sums = [[Float]](repeating: [Float](repeating: 0, count: d), count: k), counts = [Int](repeating: 0, count: k)
+            for i in 0..<n {
+                let c = (0..<k).min { distance(i, centres[$0]) < distance(i, centres[$1]) }!
+                counts[c] += 1
+                for j in 0..<d { sums[c][j] += points.data[i * d + j] }
+            }
+            for c in 0..<k where counts[c] > 0 { centres[c] = sums[c].map { $0 / Float(counts[c]) } }
+        }
+        for c in 0..<k {
+            var centre = centres[c]
+            if normalized {
+                let norm = centre.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { centre = centre.map { $0 / norm } }
+            }
+            for j in 0..<d { codebook.data[c * d + j] = centre[j] }
+        }
+        idleSteps = [Int](repeating: 0, count: codes)
+    }
+
     /// Restores the usage counters saved with a training state.
     public func restoreIdleSteps(_ steps: [Int]) {
         precondition(steps.count == codes)

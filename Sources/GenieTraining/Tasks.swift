@@ -68,11 +68,22 @@ public final class LatentActionTask: TrainingTask {
     /// encoder's codes. Its loss is the ceiling a LAM can reach by learning the actions,
     /// against which a LAM's own loss tells whether its codes carry them.
     public let oracleActions: Bool
+    /// Every this many steps (0 = never), up to step `codeClusteringUntil`, the codes are
+    /// placed on k-means centres of the encoder's latents for `codeClusteringBatches`
+    /// fresh batches (see `VectorQuantizer.placeCodes`).
+    public let codeClusteringEvery: Int
+    public let codeClusteringUntil: Int
+    public var codeClusteringBatches = 16
+    /// Optimiser steps taken (restored from the training state).
+    var updates = 0
 
-    public init(lam: LatentActionModel, sampler: ClipSampler, oracleActions: Bool = false) throws {
+    public init(lam: LatentActionModel, sampler: ClipSampler, oracleActions: Bool = false,
+                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0) throws {
         self.lam = lam
         self.sampler = sampler
         self.oracleActions = oracleActions
+        self.codeClusteringEvery = codeClusteringEvery
+        self.codeClusteringUntil = codeClusteringUntil
         if oracleActions {
             guard let bad = sampler.dataset.episodes.first(where: { $0.actions == nil }) else { return }
             throw VideoDatasetError.badActions(bad.path + "/actions.csv", reason: "--oracle-actions needs actions.csv in every episode")
@@ -105,6 +116,13 @@ public final class LatentActionTask: TrainingTask {
 
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
         guard let out = lastOutput else { return [] }
+        updates += 1
+        if codeClusteringEvery > 0 && updates % codeClusteringEvery == 0 && updates <= codeClusteringUntil {
+            let latents = (0..<codeClusteringBatches).map { _ in
+                withoutGradient { lam.encodeContinuous(sampler.nextBatch(sampler.batch).frames) }
+            }
+            lam.quantizer.placeCodes(onClustersOf: concatenate(latents, axis: 0), generator: &generator)
+        }
         let restarted = lam.quantizer.updateUsageAndRestart(out.latents, indices: out.actions, generator: &generator)
         var counts = [Int](repeating: 0, count: lam.config.actions)
         for a in out.actions { counts[Int(a)] += 1 }
@@ -132,6 +150,7 @@ public final class LatentActionTask: TrainingTask {
 
     public func restore(_ state: [String: String]) throws {
         try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: lam.quantizer)
+        updates = Int(state["step"] ?? "") ?? 0
     }
 }
 

@@ -135,6 +135,10 @@ struct TrainLatentActions: ParsableCommand {
     var oracleActions = false
     @Option(help: "What the encoder reads of each frame: motion (its change from the previous frame, with the change's direction), frames (the frame beside its change) or changes (the change only, which cannot tell left from right).")
     var encoderInput = "motion"
+    @Option(help: "Every N steps, place the codes on k-means centres of the encoder's latents (0 = never): gives two clusters that share a code (left and right) a code each.")
+    var clusterCodesEvery = 0
+    @Option(help: "Last step at which codes are placed by k-means.")
+    var clusterCodesUntil = 2000
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
     var decoderHistory = true
 
@@ -151,7 +155,8 @@ struct TrainLatentActions: ParsableCommand {
         config.encoderReadsMotion = encoderInput == "motion"
         config.encoderReadsFrames = encoderInput == "frames"
         size.apply(&config.encoder); size.apply(&config.decoder)
-        try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions))
+        try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions,
+                                              codeClusteringEvery: clusterCodesEvery, codeClusteringUntil: clusterCodesUntil))
     }
 }
 

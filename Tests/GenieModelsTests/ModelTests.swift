@@ -271,6 +271,30 @@ final class OverfitTests: XCTestCase {
         XCTAssertGreaterThan(horizontalTerm(-2), 1, "moving left: positive")
     }
 
+    /// Four well separated clusters, a codebook of 4 all sitting in one of them: after
+    /// placeCodes every cluster has its own code (cosine and Euclidean codebooks alike).
+    func testPlaceCodesGivesEachClusterItsOwnCode() {
+        let centres: [[Float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, 0]]
+        var g = RandomGenerator(seed: 22)
+        var values: [Float] = [], labels: [Int] = []
+        for i in 0..<200 {
+            let c = i % 4
+            labels.append(c)
+            values += centres[c].map { 3 * $0 + 0.05 * g.nextNormal() }
+        }
+        let rows = Tensor(values, shape: [200, 3])
+        for normalized in [false, true] {
+            let quantizer = VectorQuantizer(codes: 4, dimension: 3, normalized: normalized, generator: &g)
+            for k in 0..<4 { for j in 0..<3 { quantizer.codebook.data[k * 3 + j] = centres[0][j] + 0.01 * Float(k) } }
+            quantizer.placeCodes(onClustersOf: rows, generator: &g)
+            let indices: [Int] = withoutGradient { quantizer(rows).indices }.map { Int($0) }
+            var codeOfCluster = [Int: Set<Int>]()
+            for (label, code) in zip(labels, indices) { codeOfCluster[label, default: []].insert(code) }
+            XCTAssertEqual(codeOfCluster.values.map(\.count), [1, 1, 1, 1], "one code per cluster (normalized: \(normalized))")
+            XCTAssertEqual(Set(codeOfCluster.values.map { $0.first! }).count, 4, "four different codes (normalized: \(normalized))")
+        }
+    }
+
     func testDynamicsOverfitsATinyBatch() {
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
         var g = RandomGenerator(seed: 18)
