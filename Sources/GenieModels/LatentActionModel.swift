@@ -171,10 +171,19 @@ public final class LatentActionModel: Module {
     /// One training forward on a clip [B, T, H, W, C]: reconstruct frames 1…T−1.
     /// `givenActions` ([B·(T−1)] indices) replaces the encoder's codes with known actions:
     /// a diagnostic of how much knowing the action can lower the loss.
-    public func trainingLoss(_ frames: Tensor, givenActions: [Int32]? = nil) -> LatentActionOutput {
+    ///
+    /// `continuous` skips the quantiser: the decoder gets the encoder's latent itself (unit
+    /// length with cosine codes). A warm-up phase: through a continuous latent the decoder's
+    /// gradient reaches the encoder whole, so the two learn to pass the motion (which way
+    /// as well as whether) before k-means turns the latents into 8 codes.
+    public func trainingLoss(_ frames: Tensor, givenActions: [Int32]? = nil, continuous: Bool = false) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
         var q = quantizer(z)
+        if continuous {
+            let vectors = config.normalizedCodes == true ? l2Normalize(z) : z
+            q = Quantized(vectors: vectors, loss: Tensor.scalar(0), indices: q.indices, distances: q.distances)
+        }
         if let givenActions {
             let vectors = quantizer.vectors(givenActions, shape: [frames.shape[0], t - 1])
             q = Quantized(vectors: vectors, loss: Tensor.scalar(0), indices: givenActions, distances: q.distances)

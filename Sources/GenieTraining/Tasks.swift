@@ -74,11 +74,15 @@ public final class LatentActionTask: TrainingTask {
     public let codeClusteringEvery: Int
     public let codeClusteringUntil: Int
     public var codeClusteringBatches = 16
+    /// Steps trained through the continuous latent before the codes are placed by k-means
+    /// and quantisation starts (0 = quantise from the first step).
+    public let continuousSteps: Int
     /// Optimiser steps taken (restored from the training state).
     var updates = 0
 
     public init(lam: LatentActionModel, sampler: ClipSampler, oracleActions: Bool = false,
-                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0) throws {
+                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0, continuousSteps: Int = 0) throws {
+        self.continuousSteps = continuousSteps
         self.lam = lam
         self.sampler = sampler
         self.oracleActions = oracleActions
@@ -107,7 +111,7 @@ public final class LatentActionTask: TrainingTask {
             }
             out = lam.trainingLoss(frames, givenActions: actions)
         } else {
-            out = lam.trainingLoss(frames)
+            out = lam.trainingLoss(frames, continuous: updates < continuousSteps)
         }
         lastOutput = out
         lastFrames = frames
@@ -117,7 +121,8 @@ public final class LatentActionTask: TrainingTask {
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
         guard let out = lastOutput else { return [] }
         updates += 1
-        if codeClusteringEvery > 0 && updates % codeClusteringEvery == 0 && updates <= codeClusteringUntil {
+        let quantisingStarts = continuousSteps > 0 && updates == continuousSteps
+        if quantisingStarts || (codeClusteringEvery > 0 && updates % codeClusteringEvery == 0 && updates <= codeClusteringUntil) {
             let latents = (0..<codeClusteringBatches).map { _ in
                 withoutGradient { lam.encodeContinuous(sampler.nextBatch(sampler.batch).frames) }
             }

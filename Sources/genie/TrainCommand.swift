@@ -139,6 +139,8 @@ struct TrainLatentActions: ParsableCommand {
     var clusterCodesEvery = 0
     @Option(help: "Last step at which codes are placed by k-means.")
     var clusterCodesUntil = 2000
+    @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
+    var continuousSteps = 0
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
     var decoderHistory = true
 
@@ -156,7 +158,8 @@ struct TrainLatentActions: ParsableCommand {
         config.encoderReadsFrames = encoderInput == "frames"
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions,
-                                              codeClusteringEvery: clusterCodesEvery, codeClusteringUntil: clusterCodesUntil))
+                                              codeClusteringEvery: clusterCodesEvery, codeClusteringUntil: clusterCodesUntil,
+                                              continuousSteps: continuousSteps))
     }
 }
 
