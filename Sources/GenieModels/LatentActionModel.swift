@@ -29,6 +29,11 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// an edge moved). All three vanish where nothing changed, so the codes cannot drift to
     /// the look of the scene. Absent = false. Takes precedence over `encoderReadsFrames`.
     public var encoderReadsMotion: Bool? = true
+    /// Weight of the pixels that changed between x_t and x_{t+1} in the reconstruction loss,
+    /// against 1 for the others (absent = 1: plain MSE). Most pixels of a platformer frame
+    /// are still sky; what an action decides (which way the scene shifts, whether the
+    /// player rises) is all in the few that change.
+    public var changedPixelWeight: Float?
     /// Whether the decoder sees the frames before x_t (absent = true, as in the paper). With
     /// false it predicts x_{t+1} from x_t and the code alone, so the motion that the past
     /// frames would reveal (a key held for several frames) must come through the code.
@@ -191,7 +196,17 @@ public final class LatentActionModel: Module {
         let past = slice(frames, axis: 1, 0..<(t - 1)), future = slice(frames, axis: 1, 1..<t).detached()
         let prediction = decode(pastFrames: past, actionVectors: q.vectors)
         let mse = meanSquaredError(prediction, future)
-        return LatentActionOutput(loss: add(mse, q.loss), reconstructionError: mse.item, prediction: prediction,
+        var reconstruction = mse
+        if let weight = config.changedPixelWeight, weight != 1 {
+            // √w on both sides: mean(w·(x̂ − x)²), with w scaled to mean 1 so the loss keeps its size.
+            let w = Tensor(shape: future.shape)
+            let before = past.data
+            for i in 0..<w.count { w.data[i] = abs(future.data[i] - before[i]) > 0.5 / 255 ? weight : 1 }
+            let meanWeight = (0..<w.count).reduce(Float(0)) { $0 + w.data[$1] } / Float(max(w.count, 1))
+            for i in 0..<w.count { w.data[i] = (w.data[i] / meanWeight).squareRoot() }
+            reconstruction = meanSquaredError(mul(prediction, w), mul(future, w))
+        }
+        return LatentActionOutput(loss: add(reconstruction, q.loss), reconstructionError: mse.item, prediction: prediction,
                                   latents: z, actions: q.indices)
     }
 

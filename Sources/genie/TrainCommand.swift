@@ -139,6 +139,8 @@ struct TrainLatentActions: ParsableCommand {
     var clusterCodesEvery = 0
     @Option(help: "Last step at which codes are placed by k-means.")
     var clusterCodesUntil = 2000
+    @Option(help: "Weight of the pixels that changed from the previous frame in the reconstruction loss (1 = plain MSE).")
+    var changedPixelWeight: Float = 1
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 0
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
@@ -151,6 +153,8 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if !decoderHistory { config.decoderHistory = false }
+        guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
+        if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
         guard ["motion", "frames", "changes"].contains(encoderInput) else {
             throw ValidationError("--encoder-input must be motion, frames or changes (got \(encoderInput))")
         }
