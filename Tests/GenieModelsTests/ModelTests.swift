@@ -295,6 +295,32 @@ final class OverfitTests: XCTestCase {
         }
     }
 
+    /// With changedPixelWeight the reconstruction term is mean(w·(x̂ − x)²) with w (scaled to
+    /// mean 1) larger where x_{t+1} differs from x_t; the reported error stays the plain MSE.
+    func testChangedPixelWeightWeighsTheLoss() {
+        let frames = randomFrames(1, 3, seed: 23)
+        for i in 0..<(8 * 8 * 3) where i % 2 == 0 { frames.data[8 * 8 * 3 + i] = frames.data[i] }  // half of frame 1 unchanged
+        var plainConfig = tinyLatentActionConfig()
+        plainConfig.changedPixelWeight = nil
+        var weightedConfig = plainConfig
+        weightedConfig.changedPixelWeight = 5
+        let plain = withoutGradient { LatentActionModel(plainConfig, seed: 24).trainingLoss(frames) }
+        let weighted = withoutGradient { LatentActionModel(weightedConfig, seed: 24).trainingLoss(frames) }
+        XCTAssertEqual(plain.reconstructionError, weighted.reconstructionError, accuracy: 1e-7)
+        let future = slice(frames, axis: 1, 1..<3), past = slice(frames, axis: 1, 0..<2)
+        var weights = (0..<future.count).map { abs(future.data[$0] - past.data[$0]) > 0.5 / 255 ? Float(5) : 1 }
+        let meanWeight = weights.reduce(0, +) / Float(weights.count)
+        weights = weights.map { $0 / meanWeight }
+        var weightedError: Float = 0
+        for i in 0..<future.count {
+            let e = weighted.prediction.data[i] - future.data[i]
+            weightedError += weights[i] * e * e
+        }
+        weightedError /= Float(future.count)
+        XCTAssertEqual(weighted.loss.item - plain.loss.item, weightedError - plain.reconstructionError, accuracy: 1e-5)
+        XCTAssertNotEqual(weightedError, plain.reconstructionError, accuracy: 1e-6)
+    }
+
     func testDynamicsOverfitsATinyBatch() {
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
         var g = RandomGenerator(seed: 18)
