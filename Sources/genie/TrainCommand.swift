@@ -136,13 +136,13 @@ struct TrainLatentActions: ParsableCommand {
     @Option(help: "What the encoder reads of each frame: motion (its change from the previous frame, with the change's direction), frames (the frame beside its change) or changes (the change only, which cannot tell left from right).")
     var encoderInput = "motion"
     @Option(help: "Every N steps, place the codes on k-means centres of the encoder's latents (0 = never): gives two clusters that share a code (left and right) a code each.")
-    var clusterCodesEvery = 0
+    var clusterCodesEvery = 500
     @Option(help: "Last step at which codes are placed by k-means.")
-    var clusterCodesUntil = 2000
+    var clusterCodesUntil = 3000
     @Option(help: "Weight of the pixels that changed from the previous frame in the reconstruction loss (1 = plain MSE).")
-    var changedPixelWeight: Float = 1
+    var changedPixelWeight: Float = 10
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
-    var continuousSteps = 0
+    var continuousSteps = 1000
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
     var decoderHistory = true
 
