@@ -26,6 +26,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
     @Option(help: "Also write figures here: tokenizer.png (real over reconstructed frames) and, with --dynamics, latent_actions.png (each latent action held for 8 frames from one held-out frame, a row each, as in the paper's figure).")
     var pictures: String?
+    @Option(help: "With --pictures: the PNG frame the latent-actions figure starts from (default: the first held-out clip's first frame).")
+    var picturePrompt: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -121,7 +123,7 @@ struct EvalCommand: ParsableCommand {
             let keyMap = try keymap.map { try LatentKeyMap.load($0) }
             if let pictures {
                 try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
-                let prompt = ClipSampler.frames(dataset, clips: [chosen[0]], length: 1).frame(batch: 0, time: 0)
+                let prompt = try picturePrompt.map { try PNG.read($0) } ?? ClipSampler.frames(dataset, clips: [chosen[0]], length: 1).frame(batch: 0, time: 0)
                 let world = try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap,
                                            settings: WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature)),
                                            prompt: .fixed([prompt]), weightHashes: [:],
