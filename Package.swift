@@ -1,6 +1,20 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The engine's own loops (GELU, softmax, LayerNorm, attention glue) are compiled for
+/// Haswell-level x86-64 (AVX2 + FMA: every x86 server and desktop CPU since 2013-2015): the baseline
+/// x86-64 target allows only 4-wide SSE and split SIMD types into stack spills.
+/// `genie` checks the CPU at start and says so if it lacks these; building with
+/// GENIE_BASELINE_CPU=1 in the environment gives a build for any x86-64 CPU.
+let engineCodeGeneration: [SwiftSetting] = {
+    #if arch(x86_64)
+    if Context.environment["GENIE_BASELINE_CPU"] == nil {
+        return [.unsafeFlags(["-Xfrontend", "-target-cpu", "-Xfrontend", "haswell"])]
+    }
+    #endif
+    return []
+}()
+
 let package = Package(
     name: "genie",
     platforms: [.macOS(.v13)],
@@ -20,7 +34,7 @@ let package = Package(
         // (Ctrl-C, SIGTERM), the progress bar.
         .target(name: "GenieSupport"),
         // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
-        .target(name: "GenieTensor", dependencies: ["CBLAS", "GenieSupport"]),
+        .target(name: "GenieTensor", dependencies: ["CBLAS", "GenieSupport"], swiftSettings: engineCodeGeneration),
         // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
         .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia"]),
         // Data loading, trainers, checkpoints and metrics.

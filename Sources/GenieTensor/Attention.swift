@@ -149,20 +149,27 @@ public func rotaryEmbedding(_ x: Tensor, heads: Int, axis: AttentionAxis, offset
         }
     }
     // Rotates every head of every token by its position; inverse = rotate by −angle.
-    func rotate(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, inverse: Bool) {
+    // `accumulate` adds into dst (the backward); otherwise dst is overwritten.
+    func rotate(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, inverse: Bool, accumulate: Bool) {
         let sign: Float = inverse ? -1 : 1
-        for bi in 0..<b {
-            for ti in 0..<t {
-                for si in 0..<s {
-                    let p = axis == .temporal ? ti : si
-                    let token = ((bi * t + ti) * s + si) * c
-                    for h in 0..<heads {
-                        let o = token + h * headDim
-                        for i in 0..<half {
-                            let cs = cosTable[p * half + i], sn = sign * sinTable[p * half + i]
-                            let x1 = src[o + i], x2 = src[o + i + half]
-                            dst[o + i] = x1 * cs - x2 * sn
-                            dst[o + i + half] = x1 * sn + x2 * cs
+        let tokens = b * t * s
+        cosTable.withUnsafeBufferPointer { cosTable in
+            sinTable.withUnsafeBufferPointer { sinTable in
+                parallelRanges(tokens, work: tokens * c * 3) { range in
+                    for token in range {
+                        let p = axis == .temporal ? (token / s) % t : token % s
+                        let cs = cosTable.baseAddress! + p * half, sn = sinTable.baseAddress! + p * half
+                        for h in 0..<heads {
+                            let o = token * c + h * headDim
+                            for i in 0..<half {
+                                let x1 = src[o + i], x2 = src[o + i + half], si = sign * sn[i]
+                                let y1 = x1 * cs[i] - x2 * si, y2 = x1 * si + x2 * cs[i]
+                                if accumulate {
+                                    dst[o + i] += y1; dst[o + i + half] += y2
+                                } else {
+                                    dst[o + i] = y1; dst[o + i + half] = y2
+                                }
+                            }
                         }
                     }
                 }
@@ -170,11 +177,8 @@ public func rotaryEmbedding(_ x: Tensor, heads: Int, axis: AttentionAxis, offset
         }
     }
     let y = Tensor.result(x.shape, "rotary.\(axis.rawValue)", inputs: [x], zeroed: false) { y in
-        let g = Storage(count: x.count, zeroed: false)
-        rotate(y.grad!.pointer, g.pointer, inverse: true)
-        let dx = x.gradientBuffer()
-        for i in 0..<x.count { dx[i] += g.pointer[i] }
+        rotate(y.grad!.pointer, x.gradientBuffer(), inverse: true, accumulate: true)
     }
-    rotate(x.data, y.data, inverse: false)
+    rotate(x.data, y.data, inverse: false, accumulate: false)
     return y
 }

@@ -17,6 +17,16 @@ public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// Row-major single-precision matrix-vector product through OpenBLAS:
+/// y = alpha · op(A) · x + beta · y, with A of m × n and op(A) = A or Aᵀ.
+@inline(__always)
+public func gemv(transpose: Bool, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                 x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+    if m == 0 || n == 0 { return }
+    cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
+                a, Int32(lda), x, 1, beta, y, 1)
+}
+
 /// Plain triple-loop GEMM with the same contract as `gemm`: the reference the tests and the
 /// self-check compare the BLAS kernel against.
 public func referenceGemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -52,14 +62,27 @@ public enum BLASInfo {
 /// enough to pay for the hand-off. `body` receives a half-open range.
 @inline(__always)
 public func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let workers = (work >= 1 << 15 && count >= 2) ? min(Parallelism.workers, count) : 1
-    if workers == 1 { body(0..<count); return }
+    parallelPartitions(count, work: work) { _, range in body(range) }
+}
+
+/// How many parts `parallelPartitions` cuts `count` items of `work` total cost into.
+@inline(__always)
+public func partitionCount(_ count: Int, work: Int) -> Int {
+    (work >= 1 << 15 && count >= 2) ? min(Parallelism.workers, count) : 1
+}
+
+/// As `parallelRanges`, and `body` also receives the index of its part
+/// (0..<partitionCount(count, work)), so that each part can reduce into its own buffer.
+@inline(__always)
+public func parallelPartitions(_ count: Int, work: Int, _ body: (Int, Range<Int>) -> Void) {
+    let workers = partitionCount(count, work: work)
+    if workers == 1 { body(0, 0..<count); return }
     withoutActuallyEscaping(body) { escapable in
-        // The halves touch disjoint ranges; concurrentPerform returns only when both are done.
+        // The parts touch disjoint ranges; concurrentPerform returns only when all are done.
         nonisolated(unsafe) let work = escapable
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let lo = count * w / workers, hi = count * (w + 1) / workers
-            if lo < hi { work(lo..<hi) }
+            if lo < hi { work(w, lo..<hi) }
         }
     }
 }

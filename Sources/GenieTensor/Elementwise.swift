@@ -34,11 +34,15 @@ struct Broadcast {
         self.block = max(block, 1)
     }
 
-    /// Calls `body(outputOffset, inputOffset)` for every block, in output order.
-    func forEachBlock(_ body: (Int, Int) -> Void) {
+    /// Number of innermost blocks in the output.
+    var blockCount: Int { outShape.reduce(1, *) / block }
+
+    /// Calls `body(outputOffset, inputOffset)` for every block (or the blocks in `blocks`),
+    /// in output order.
+    func forEachBlock(in blocks: Range<Int>? = nil, _ body: (Int, Int) -> Void) {
         let total = outShape.reduce(1, *)
         if total == 0 { return }
-        let blocks = total / block
+        let blocks = blocks ?? 0..<(total / block)
         // Input strides (0 on broadcast axes).
         var strides = [Int](repeating: 0, count: inShape.count)
         var s = 1
@@ -53,9 +57,16 @@ struct Broadcast {
             if covered < block { covered *= outShape[a]; continue }
             outerAxes.append(a)
         }
+        // The position of the first block.
         var counter = [Int](repeating: 0, count: outShape.count)
         var inOffset = 0
-        for b in 0..<blocks {
+        var remaining = blocks.lowerBound
+        for a in outerAxes {
+            counter[a] = remaining % outShape[a]
+            remaining /= outShape[a]
+            inOffset += counter[a] * strides[a]
+        }
+        for b in blocks {
             body(b * block, inOffset)
             for a in outerAxes {
                 counter[a] += 1
@@ -88,17 +99,26 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         let dy = y.grad!.pointer
         if a.tracksGradient {
             let da = a.gradientBuffer()
-            for i in 0..<a.count { da[i] += dy[i] }
+            parallelRanges(a.count, work: a.count) { range in for i in range { da[i] += dy[i] } }
         }
-        if b.tracksGradient { plan.reduce(dy, into: b.gradientBuffer()) }
+        if b.tracksGradient {
+            if b.count == a.count {
+                let db = b.gradientBuffer()
+                parallelRanges(b.count, work: b.count) { range in for i in range { db[i] += dy[i] } }
+            } else {
+                plan.reduce(dy, into: b.gradientBuffer())
+            }
+        }
     }
     let pa = a.data, pb = b.data, py = y.data
-    plan.forEachBlock { o, i in
-        if plan.inputContiguous {
-            for j in 0..<plan.block { py[o + j] = pa[o + j] + pb[i + j] }
-        } else {
-            let v = pb[i]
-            for j in 0..<plan.block { py[o + j] = pa[o + j] + v }
+    parallelRanges(plan.blockCount, work: a.count) { blocks in
+        plan.forEachBlock(in: blocks) { o, i in
+            if plan.inputContiguous {
+                for j in 0..<plan.block { py[o + j] = pa[o + j] + pb[i + j] }
+            } else {
+                let v = pb[i]
+                for j in 0..<plan.block { py[o + j] = pa[o + j] + v }
+            }
         }
     }
     return y

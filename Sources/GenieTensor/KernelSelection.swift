@@ -37,19 +37,34 @@ public enum OpenBLASKernel {
         return "unknown"
     }
 
-    /// When OPENBLAS_CORETYPE is unset, sets it to the recommended kernel and replaces this
-    /// process with a fresh copy of itself (same arguments) so that OpenBLAS loads with it.
+    /// How long (2^n clock cycles) an idle OpenBLAS thread spins before it sleeps. The
+    /// library's default, 2^28 cycles (about 0.1 s), keeps a core busy in sched_yield after
+    /// every product, which then competes with the engine's own two-thread loops on a 2-core
+    /// machine; measured in docs/engine.md.
+    public static let idleThreadTimeout = "4"
+
+    /// Sets what OpenBLAS reads only while it loads — OPENBLAS_CORETYPE (from the CPU's
+    /// features) and OPENBLAS_THREAD_TIMEOUT — where the user has not, and replaces this
+    /// process with a fresh copy of itself (same arguments) so that OpenBLAS loads with them.
     /// Returns normally when nothing needs doing (or the re-exec failed).
-    public static func reexecWithRecommendedKernelIfNeeded() {
+    public static func reexecWithTunedOpenBLASIfNeeded() {
         let environment = ProcessInfo.processInfo.environment
-        guard environment["OPENBLAS_CORETYPE"] == nil, environment["GENIE_KERNEL_CHOSEN"] == nil,
-              let kernel = recommended() else { return }
-        setenv("OPENBLAS_CORETYPE", kernel, 1)
+        guard environment["GENIE_KERNEL_CHOSEN"] == nil else { return }
+        var changed = false
+        if environment["OPENBLAS_CORETYPE"] == nil, let kernel = recommended() {
+            setenv("OPENBLAS_CORETYPE", kernel, 1)
+            changed = true
+        }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", idleThreadTimeout, 1)
+            changed = true
+        }
+        guard changed else { return }
         setenv("GENIE_KERNEL_CHOSEN", "1", 1)  // never loop
         let arguments = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", &argv)
-        // execv only returns on failure: carry on with the kernel OpenBLAS already chose.
+        // execv only returns on failure: carry on with the settings OpenBLAS already has.
     }
 }

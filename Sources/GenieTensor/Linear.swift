@@ -15,27 +15,32 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tens
         let dy = y.grad!.pointer
         if x.tracksGradient {
             // dx += dy · Wᵀ
+            let dx = x.gradientForGemm()
             gemm(transposeA: false, transposeB: true, m: rows, n: inFeatures, k: outFeatures,
                  a: dy, lda: outFeatures, b: weight.data, ldb: outFeatures,
-                 beta: 1, c: x.gradientBuffer(), ldc: inFeatures)
+                 beta: dx.beta, c: dx.pointer, ldc: inFeatures)
         }
         if weight.tracksGradient {
             // dW += xᵀ · dy
+            let dw = weight.gradientForGemm()
             gemm(transposeA: true, transposeB: false, m: inFeatures, n: outFeatures, k: rows,
                  a: x.data, lda: inFeatures, b: dy, ldb: outFeatures,
-                 beta: 1, c: weight.gradientBuffer(), ldc: outFeatures)
+                 beta: dw.beta, c: dw.pointer, ldc: outFeatures)
         }
         if let bias, bias.tracksGradient {
-            let db = bias.gradientBuffer()
-            for r in 0..<rows {
-                let row = dy + r * outFeatures
-                for j in 0..<outFeatures { db[j] += row[j] }
-            }
+            // db += dyᵀ · 1: a matrix-vector product, so OpenBLAS spreads it over the cores.
+            let ones = Storage(count: rows, zeroed: false)
+            ones.pointer.update(repeating: 1, count: rows)
+            gemv(transpose: true, m: rows, n: outFeatures, a: dy, lda: outFeatures,
+                 x: ones.pointer, beta: 1, y: bias.gradientBuffer())
         }
     }
     let out = y.data
     if let bias {
-        for r in 0..<rows { (out + r * outFeatures).update(from: bias.data, count: outFeatures) }
+        // C starts as the bias rows; the GEMM then adds x · W (β = 1).
+        parallelRanges(rows, work: rows * outFeatures) { range in
+            for r in range { (out + r * outFeatures).update(from: bias.data, count: outFeatures) }
+        }
     }
     gemm(transposeA: false, transposeB: false, m: rows, n: outFeatures, k: inFeatures,
          a: x.data, lda: inFeatures, b: weight.data, ldb: outFeatures,

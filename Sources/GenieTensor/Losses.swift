@@ -24,29 +24,39 @@ public func crossEntropy(_ logits: Tensor, targets: [Int32], mask: [Bool]? = nil
     precondition(targets.count == n, "crossEntropy: \(targets.count) targets for \(n) rows")
     if let mask { precondition(mask.count == n, "crossEntropy: mask has \(mask.count) entries for \(n) rows") }
     let counted = mask.map { $0.filter { $0 }.count } ?? n
+    for r in 0..<n where mask?[r] ?? true {
+        precondition(targets[r] >= 0 && Int(targets[r]) < v, "crossEntropy target \(targets[r]) outside 0..<\(v)")
+    }
     let probabilities = Storage(count: logits.count, zeroed: false)
     let y = Tensor.result([1], "crossEntropy", inputs: [logits]) { y in
         guard counted > 0 else { return }
         let g = y.grad!.pointer[0] / Float(counted), dl = logits.gradientBuffer()
-        for r in 0..<n where mask?[r] ?? true {
-            let p = probabilities.pointer + r * v, d = dl + r * v
-            for j in 0..<v { d[j] += g * p[j] }
-            d[Int(targets[r])] -= g
+        parallelRanges(n, work: n * v * 2) { rows in
+            for r in rows where mask?[r] ?? true {
+                let p = probabilities.pointer + r * v, d = dl + r * v
+                for j in 0..<v { d[j] += g * p[j] }
+                d[Int(targets[r])] -= g
+            }
         }
     }
-    var total: Double = 0
-    for r in 0..<n where mask?[r] ?? true {
-        let t = Int(targets[r])
-        precondition(t >= 0 && t < v, "crossEntropy target \(t) outside 0..<\(v)")
-        let row = logits.data + r * v
-        softmaxRow(row, probabilities.pointer + r * v, v)
-        // −log softmax = logsumexp − logit, computed without underflow.
-        var mx = -Float.infinity
-        for j in 0..<v { mx = max(mx, row[j]) }
-        var s: Double = 0
-        for j in 0..<v { s += Foundation.exp(Double(row[j] - mx)) }
-        total += Double(mx) + Foundation.log(s) - Double(row[t])
+    // Rows split across the cores; each part sums its own losses (in a fixed order, so the
+    // total does not depend on timing).
+    let parts = partitionCount(n, work: n * v * 4)
+    var partTotals = [Double](repeating: 0, count: parts)
+    partTotals.withUnsafeMutableBufferPointer { totals in
+        let totals = totals.baseAddress!
+        parallelPartitions(n, work: n * v * 4) { part, rows in
+            var total: Double = 0
+            for r in rows where mask?[r] ?? true {
+                let row = logits.data + r * v
+                // −log softmax = log Σ exp − logit: no underflow for confident rows.
+                let logSumExp = softmaxRow(row, probabilities.pointer + r * v, v)
+                total += Double(logSumExp - row[Int(targets[r])])
+            }
+            totals[part] = total
+        }
     }
+    let total = partTotals.reduce(0, +)
     y.data[0] = counted > 0 ? Float(total / Double(counted)) : 0
     return y
 }

@@ -12,27 +12,38 @@ public func layerNorm(_ x: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 
         let dx: UnsafeMutablePointer<Float>? = x.tracksGradient ? x.gradientBuffer() : nil
         let dgain: UnsafeMutablePointer<Float>? = gain.tracksGradient ? gain.gradientBuffer() : nil
         let dbias: UnsafeMutablePointer<Float>? = bias.tracksGradient ? bias.gradientBuffer() : nil
-        for r in 0..<rows {
-            let xr = px + r * c, dyr = dy + r * c
-            let m = mean.pointer[r], s = rstd.pointer[r]
-            // Two reductions of the standard formula (llm.c's layernorm_backward).
-            var meanDyg: Float = 0, meanDygXhat: Float = 0
-            for j in 0..<c {
-                let xhat = (xr[j] - m) * s
-                let dyg = dyr[j] * g[j]
-                meanDyg += dyg
-                meanDygXhat += dyg * xhat
-                if let dgain { dgain[j] += dyr[j] * xhat }
-                if let dbias { dbias[j] += dyr[j] }
-            }
-            meanDyg /= Float(c); meanDygXhat /= Float(c)
-            if let dx {
-                let dxr = dx + r * c
+        // Rows split across the cores; each part sums its own gain and bias gradients.
+        let parts = partitionCount(rows, work: x.count * 10)
+        let partials = Storage(count: parts * 2 * c)
+        parallelPartitions(rows, work: x.count * 10) { part, range in
+            let partGain = partials.pointer + part * 2 * c, partBias = partGain + c
+            for r in range {
+                let xr = px + r * c, dyr = dy + r * c
+                let m = mean.pointer[r], s = rstd.pointer[r]
+                // Two reductions of the standard formula (llm.c's layernorm_backward).
+                var meanDyg: Float = 0, meanDygXhat: Float = 0
                 for j in 0..<c {
                     let xhat = (xr[j] - m) * s
-                    dxr[j] += (dyr[j] * g[j] - meanDyg - xhat * meanDygXhat) * s
+                    let dyg = dyr[j] * g[j]
+                    meanDyg += dyg
+                    meanDygXhat += dyg * xhat
+                    partGain[j] += dyr[j] * xhat
+                    partBias[j] += dyr[j]
+                }
+                meanDyg /= Float(c); meanDygXhat /= Float(c)
+                if let dx {
+                    let dxr = dx + r * c
+                    for j in 0..<c {
+                        let xhat = (xr[j] - m) * s
+                        dxr[j] += (dyr[j] * g[j] - meanDyg - xhat * meanDygXhat) * s
+                    }
                 }
             }
+        }
+        for part in 0..<parts {
+            let partGain = partials.pointer + part * 2 * c, partBias = partGain + c
+            if let dgain { for j in 0..<c { dgain[j] += partGain[j] } }
+            if let dbias { for j in 0..<c { dbias[j] += partBias[j] } }
         }
     }
     let px = x.data, py = y.data, g = gain.data, b = bias.data
@@ -71,14 +82,45 @@ public func softmax(_ x: Tensor) -> Tensor {
 }
 
 /// Numerically stable softmax of one row of `n` values (input and output may alias).
-@inline(__always)
-func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var mx = -Float.infinity
-    for j in 0..<n { mx = max(mx, x[j]) }
-    var s: Float = 0
-    for j in 0..<n { let e = expf(x[j] - mx); y[j] = e; s += e }
+/// Returns log Σ exp(x), from which a cross-entropy follows without a second pass.
+@inline(__always) @discardableResult
+func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    let mx = maximumOf(x, n)
+    // Work in place in y: a loop over one pointer vectorises, where an x-to-y loop would
+    // fall back to scalar code whenever x and y alias (as attention's in-place rows do).
+    if UnsafePointer(y) != x { y.update(from: x, count: n) }
+    for j in 0..<n { y[j] = fastExp(y[j] - mx) }
+    let s = sumOf(y, n)
     let inv = 1 / s
     for j in 0..<n { y[j] *= inv }
+    return mx + Foundation.log(s)
+}
+
+/// Σ p[0..<n], accumulated in 16 lanes (LLVM does not vectorise a strict float sum itself).
+@inline(__always)
+func sumOf(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var lanes = SIMD16<Float>()
+    var j = 0
+    while j + 16 <= n { lanes += UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self); j += 16 }
+    var s = lanes.sum()
+    while j < n { s += p[j]; j += 1 }
+    return s
+}
+
+/// max p[0..<n] (−∞ for n = 0), in 16 lanes.
+@inline(__always)
+func maximumOf(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var lanes = SIMD16<Float>(repeating: -.infinity)
+    var j = 0
+    while j + 16 <= n {
+        // A compare and a blend; the library's pointwiseMax goes lane by lane through memory.
+        let v = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self)
+        lanes.replace(with: v, where: v .> lanes)
+        j += 16
+    }
+    var m = lanes.max()
+    while j < n { m = max(m, p[j]); j += 1 }
+    return m
 }
 
 /// Scales each row (last axis) to unit L2 norm: y = x / max(‖x‖, ε). Used by the cosine

@@ -141,6 +141,15 @@ public final class Tensor: @unchecked Sendable {
         return g.pointer
     }
 
+    /// The gradient buffer for a GEMM that adds into it: an existing one with β = 1, or a
+    /// fresh, unzeroed one with β = 0 (the GEMM overwrites it, so zeroing would be wasted).
+    @inline(__always) public func gradientForGemm() -> (pointer: UnsafeMutablePointer<Float>, beta: Float) {
+        if let grad { return (grad.pointer, 1) }
+        let g = Storage(count: count, zeroed: false)
+        grad = g
+        return (g.pointer, 0)
+    }
+
     public func zeroGradient() { grad = nil }
 
     /// The same values, cut from the graph: no gradient flows back through the result.
@@ -157,6 +166,7 @@ public final class Tensor: @unchecked Sendable {
     /// `zeroed: false` is for operations that overwrite every element of their result.
     static func result(_ shape: [Int], _ operation: String, inputs: [Tensor], storage: Storage? = nil,
                        zeroed: Bool = true, backward: @escaping (Tensor) -> Void) -> Tensor {
+        if OperationProfile.enabled { OperationProfile.beginForward(operation) }
         let out = Tensor(shape: shape, storage: storage, operation: operation, zeroed: zeroed)
         if Tensor.gradientEnabled && inputs.contains(where: { $0.tracksGradient }) {
             out.parents = inputs
@@ -181,6 +191,7 @@ public final class Tensor: @unchecked Sendable {
                 stack.append((p, false))
             }
         }
+        if OperationProfile.enabled { OperationProfile.closeForward() }
         let g = gradientBuffer()
         if let seed {
             precondition(seed.count == count)
@@ -190,7 +201,13 @@ public final class Tensor: @unchecked Sendable {
         }
         for node in order.reversed() {
             guard let f = node.backwardFunction, node.grad != nil else { continue }
-            f(node)
+            if OperationProfile.enabled {
+                let start = OperationProfile.now()
+                f(node)
+                OperationProfile.record(node.operation + ".backward", since: start)
+            } else {
+                f(node)
+            }
             // Intermediate gradients are not needed once passed on; free them early.
             if !node.requiresGrad { node.grad = nil }
         }

@@ -15,6 +15,16 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Frames per clip.") var frames = 16
     @Option(help: "Timed steps per model.") var steps = 3
     @Option(help: "Patch size of the tokenizer to measure.") var patch: Int?
+    @Option(name: .customLong("model"), help: "Measure only this network (tokenizer, lam or dynamics); repeat for several. Default: all three.")
+    var models: [String] = []
+    @Flag(help: "Also print the wall time per operation (forward and backward) of the timed steps.")
+    var profile = false
+
+    func validate() throws {
+        for m in models where !["tokenizer", "lam", "dynamics"].contains(m) {
+            throw ValidationError("--model must be tokenizer, lam or dynamics, not '\(m)'")
+        }
+    }
 
     func run() throws {
         var g = RandomGenerator(seed: 5)
@@ -26,15 +36,42 @@ struct BenchTrain: ParsableCommand {
         }
         let sgemm = 2 * pow(2048.0, 3) / sgemmSeconds / 1e9
         var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "openblas_core": BLASInfo.coreName,
-                                     "sgemm_gflops": rounded(sgemm, 1), "batch": batch, "frames": frames]
+                                     "sgemm_gflops": rounded(sgemm, 1), "batch": batch, "frames": frames,
+                                     "openblas_thread_timeout": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default"]
 
         func time(_ name: String, parameters: [Tensor], tokens: Int, flops: Double, _ step: () -> Tensor) {
+            guard models.isEmpty || models.contains(name) else { return }
             let optimizer = AdamW(parameters: parameters, learningRate: 1e-4)
             func once() { optimizer.zeroGradients(); let loss = step(); loss.backward(); optimizer.update() }
             once()
+            if profile { OperationProfile.start() }
             let start = Date()
-            for _ in 0..<steps { once() }
+            for _ in 0..<steps {
+                if profile {
+                    // The optimiser and gradient reset, timed like operations.
+                    var t0 = DispatchTime.now().uptimeNanoseconds
+                    optimizer.zeroGradients()
+                    OperationProfile.add("zeroGradients", seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                    let loss = step()
+                    loss.backward()
+                    t0 = DispatchTime.now().uptimeNanoseconds
+                    optimizer.update()
+                    OperationProfile.add("AdamW.update", seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                } else {
+                    once()
+                }
+            }
             let seconds = Date().timeIntervalSince(start) / Double(steps)
+            if profile {
+                let table = OperationProfile.stop()
+                let total = table.reduce(0) { $0 + $1.seconds }
+                print("\(name): wall time per step by operation (\(steps) steps; total \(rounded(total / Double(steps), 3)) s of \(rounded(seconds, 3)) s)")
+                for row in table where row.seconds / total >= 0.002 {
+                    let label = row.operation.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    print(label + String(format: "%8.1f ms/step %5.1f %%  %4d calls/step",
+                                         row.seconds / Double(steps) * 1000, 100 * row.seconds / total, row.calls / steps))
+                }
+            }
             let gflops = flops / seconds / 1e9
             report["\(name)_seconds_per_step"] = rounded(seconds, 3)
             report["\(name)_tokens_per_second"] = rounded(Double(tokens) / seconds, 0)

@@ -10,8 +10,8 @@ struct Genie: ParsableCommand {
         subcommands: [PlayCommand.self, ReplayCommand.self, GenerateCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, KeymapCommand.self, Bench.self])
 
     static func main() {
-        // OpenBLAS picks its kernel when it loads; pick it from the CPU's features first.
-        OpenBLASKernel.reexecWithRecommendedKernelIfNeeded()
+        // OpenBLAS reads its kernel and thread settings when it loads: set them first.
+        OpenBLASKernel.reexecWithTunedOpenBLASIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
