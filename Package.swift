@@ -9,7 +9,7 @@ import PackageDescription
 let engineCodeGeneration: [SwiftSetting] = {
     #if arch(x86_64)
     if Context.environment["GENIE_BASELINE_CPU"] == nil {
-        return [.unsafeFlags(["-Xfrontend", "-target-cpu", "-Xfrontend", "haswell"])]
+        return [.unsafeFlags(["-Xfrontend", "-target-cpu", "-Xfrontend", "haswell"]), .define("ENGINE_NEEDS_AVX2")]
     }
     #endif
     return []
@@ -52,7 +52,9 @@ let package = Package(
             dependencies: [
                 "GenieSupport", "GenieTensor", "GenieModels", "GenieTraining", "GenieMedia", "Platformer", "GenieTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            // Only the `ENGINE_NEEDS_AVX2` define: the start-up CPU check itself is built for any x86-64.
+            swiftSettings: engineCodeGeneration.isEmpty ? [] : [.define("ENGINE_NEEDS_AVX2")]),
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
