@@ -25,7 +25,13 @@ public struct Trace: Codable, Equatable, Sendable {
     public struct WorldInfo: Codable, Equatable, Sendable {
         public var kind: String
         public var identity: [String: String]
-        public init(kind: String, identity: [String: String]) { self.kind = kind; self.identity = identity }
+        /// Where the world's files were when it was recorded (the weights folder of a learned
+        /// world), as an absolute path: replay looks there first. Not part of the identity, so
+        /// moved weights still replay; absent in simulator traces and older ones.
+        public var location: String?
+        public init(kind: String, identity: [String: String], location: String? = nil) {
+            self.kind = kind; self.identity = identity; self.location = location
+        }
     }
 
     /// The size of every frame, in pixels.

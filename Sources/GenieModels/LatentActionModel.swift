@@ -17,18 +17,8 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// Cosine (unit-length) codes; optional so that older configurations still load
     /// (absent = false).
     public var normalizedCodes: Bool?
-    /// Whether the encoder reads each frame beside its change from the previous frame
-    /// (absent = false: changes only, as in checkpoints made before this existed). A change
-    /// alone cannot tell left from right: a scene shifted 2 px either way leaves bands of
-    /// the same kind at its edges, and a LAM reading changes only learned "moving" versus
-    /// "still" but not the direction.
-    public var encoderReadsFrames: Bool? = false
-    /// Whether the encoder reads the change with its direction: beside each pixel's change
-    /// Δ = x_{t+1} − x_t, the products Δ·∂m/∂x and Δ·∂m/∂y with the spatial gradient of
-    /// m = (x_t + x_{t+1})/2 (the normal-flow term of optical flow: its sign says which way
-    /// an edge moved). All three vanish where nothing changed, so the codes cannot drift to
-    /// the look of the scene. Absent = false. Takes precedence over `encoderReadsFrames`.
-    public var encoderReadsMotion: Bool? = true
+    /// What the encoder reads of each frame (see `LatentActionEncoderInput`).
+    public var encoderInput = LatentActionEncoderInput.motion
     /// Weight of the pixels that changed between x_t and x_{t+1} in the reconstruction loss,
     /// against 1 for the others (absent = 1: plain MSE). Most pixels of a platformer frame
     /// are still sky; what an action decides (which way the scene shifts, whether the
@@ -42,6 +32,80 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
+        case encoderInput, changedPixelWeight, decoderHistory, encoder, decoder
+        // Written by checkpoints made before `encoderInput`; read only.
+        case encoderReadsFrames, encoderReadsMotion
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        frameHeight = try c.decode(Int.self, forKey: .frameHeight)
+        frameWidth = try c.decode(Int.self, forKey: .frameWidth)
+        channels = try c.decode(Int.self, forKey: .channels)
+        patch = try c.decode(Int.self, forKey: .patch)
+        actions = try c.decode(Int.self, forKey: .actions)
+        latentDimension = try c.decode(Int.self, forKey: .latentDimension)
+        commitment = try c.decode(Float.self, forKey: .commitment)
+        normalizedCodes = try c.decodeIfPresent(Bool.self, forKey: .normalizedCodes)
+        if let input = try c.decodeIfPresent(LatentActionEncoderInput.self, forKey: .encoderInput) {
+            encoderInput = input
+        } else if try c.decodeIfPresent(Bool.self, forKey: .encoderReadsMotion) == true {
+            encoderInput = .motion
+        } else if try c.decodeIfPresent(Bool.self, forKey: .encoderReadsFrames) == true {
+            encoderInput = .frames
+        } else {
+            encoderInput = .changes  // the first LAMs, before either key existed
+        }
+        changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
+        decoderHistory = try c.decodeIfPresent(Bool.self, forKey: .decoderHistory)
+        encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
+        self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(frameHeight, forKey: .frameHeight)
+        try c.encode(frameWidth, forKey: .frameWidth)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(patch, forKey: .patch)
+        try c.encode(actions, forKey: .actions)
+        try c.encode(latentDimension, forKey: .latentDimension)
+        try c.encode(commitment, forKey: .commitment)
+        try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
+        try c.encode(encoderInput, forKey: .encoderInput)
+        try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
+        try c.encodeIfPresent(decoderHistory, forKey: .decoderHistory)
+        try c.encode(self.encoder, forKey: .encoder)
+        try c.encode(decoder, forKey: .decoder)
+    }
+}
+
+/// What the latent action model's encoder reads of each frame x_{t+1}.
+public enum LatentActionEncoderInput: String, Codable, Sendable, CaseIterable {
+    /// The change Δ = x_{t+1} − x_t only. A change alone cannot tell left from right: a scene
+    /// shifted 2 px either way leaves bands of the same kind at its edges, and a LAM reading
+    /// changes only learned "moving" versus "still" but not the direction.
+    case changes
+    /// The frame beside its change. On the first physics, where a key only nudged a motion
+    /// already under way, the 8 codes settled on what the scene looks like.
+    case frames
+    /// The change with its direction: beside each pixel's Δ, the products Δ·∂m/∂x and
+    /// Δ·∂m/∂y with the spatial gradient of m = (x_t + x_{t+1})/2 (the normal-flow term of
+    /// optical flow: its sign says which way an edge moved). All three vanish where nothing
+    /// changed, so the codes cannot drift to the look of the scene.
+    case motion
+
+    /// Values per patch token, as a multiple of the patch's p²·C pixel values.
+    var valuesPerPixelValue: Int {
+        switch self {
+        case .changes: 1
+        case .frames: 2
+        case .motion: 3
+        }
+    }
 }
 
 /// The latent action model (Genie §2.1): a VQ-VAE over actions. The encoder reads frames
@@ -65,9 +129,7 @@ public final class LatentActionModel: Module {
         self.config = config
         var g = RandomGenerator(seed: seed)
         let s = config.tokensPerFrame
-        // The encoder reads the frames' changes (see `changes`), and the frames themselves.
-        let encoderInput = config.patchValues * (config.encoderReadsMotion == true ? 3 : config.encoderReadsFrames == true ? 2 : 1)
-        encoderPatchEmbedding = Linear(encoderInput, config.encoder.width, generator: &g)
+        encoderPatchEmbedding = Linear(config.patchValues * config.encoderInput.valuesPerPixelValue, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
         toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
@@ -83,34 +145,27 @@ public final class LatentActionModel: Module {
     func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
 
     /// Each frame's change from the previous frame (zero for the first), as patch tokens
-    /// [B, T, S, p²·C]. What an action does is a shift of a few pixels, which the change
-    /// shows plainly. (On the first physics, where a key only nudged a motion already under
-    /// way, an encoder reading the frames let its 8 codes settle on what the scene looks
-    /// like; reading only the changes it could not, but it could not tell left from right
-    /// either: see `encoderReadsFrames`.)
-    func changes(_ frames: Tensor) -> Tensor {
-        let change = Tensor(shape: frames.shape)
-        let frameSize = frames.count / (frames.shape[0] * frames.shape[1])
-        for b in 0..<frames.shape[0] {
-            for t in 1..<frames.shape[1] {
-                let now = frames.data + (b * frames.shape[1] + t) * frameSize
-                let out = change.data + (b * frames.shape[1] + t) * frameSize
-                for i in 0..<frameSize { out[i] = 2 * (now[i] - now[i - frameSize]) }
-            }
-        }
-        return patchify(change, patch: config.patch)
+    /// [B, T, S, p²·C]: what an action does is a shift of a few pixels, which the change shows.
+    func changes(_ frames: Tensor) -> Tensor { patchify(motionParts(frames, withDirection: false)[0], patch: config.patch) }
+
+    /// Each frame's change and its direction (see `LatentActionEncoderInput.motion`) as patch
+    /// tokens [B, T, S, 3·p²·C]: per patch, the p²·C changes, then the p²·C horizontal
+    /// products, then the p²·C vertical ones. Zero for the first frame.
+    func motion(_ frames: Tensor) -> Tensor {
+        concatenate(motionParts(frames, withDirection: true).map { patchify($0, patch: config.patch) }, axis: 3)
     }
 
-    /// Each frame's change and its direction (see `encoderReadsMotion`) as patch tokens
-    /// [B, T, S, 3·p²·C]: per patch, the p²·C changes, then the p²·C horizontal products,
-    /// then the p²·C vertical ones. Zero for the first frame.
-    func motion(_ frames: Tensor) -> Tensor {
+    /// Pixel-shaped [2Δ] or [2Δ, 4Δ·∂m/∂x, 4Δ·∂m/∂y] for frames [B, T, H, W, C] (zero at t = 0).
+    func motionParts(_ frames: Tensor, withDirection: Bool) -> [Tensor] {
         let (b, t, h, w, c) = (frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3], frames.shape[4])
         let frameSize = h * w * c
-        var parts = (0..<3).map { _ in Tensor(shape: frames.shape) }
+        let parts = (0..<(withDirection ? 3 : 1)).map { _ in Tensor(shape: frames.shape) }
         for bt in 0..<(b * t) where bt % t > 0 {
             let now = frames.data + bt * frameSize, before = now - frameSize
-            let change = parts[0].data + bt * frameSize, alongX = parts[1].data + bt * frameSize, alongY = parts[2].data + bt * frameSize
+            let change = parts[0].data + bt * frameSize
+            for i in 0..<frameSize { change[i] = 2 * (now[i] - before[i]) }
+            guard withDirection else { continue }
+            let alongX = parts[1].data + bt * frameSize, alongY = parts[2].data + bt * frameSize
             // Mean of the two frames at (x, y), clamped at the borders.
             func mean(_ x: Int, _ y: Int, _ k: Int) -> Float {
                 let i = (min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)) * c + k
@@ -121,7 +176,6 @@ public final class LatentActionModel: Module {
                     for k in 0..<c {
                         let i = (y * w + x) * c + k
                         let delta = now[i] - before[i]
-                        change[i] = 2 * delta
                         // Central differences; ×4 brings the products to the scale of the change.
                         alongX[i] = 4 * delta * (mean(x + 1, y, k) - mean(x - 1, y, k))
                         alongY[i] = 4 * delta * (mean(x, y + 1, k) - mean(x, y - 1, k))
@@ -129,8 +183,7 @@ public final class LatentActionModel: Module {
                 }
             }
         }
-        parts = parts.map { patchify($0, patch: config.patch) }
-        return concatenate(parts, axis: 3)
+        return parts
     }
 
     /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
@@ -140,8 +193,11 @@ public final class LatentActionModel: Module {
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
         let (b, t) = (frames.shape[0], frames.shape[1])
         let seen = frames.detached()
-        let input = config.encoderReadsMotion == true ? motion(seen)
-            : config.encoderReadsFrames == true ? concatenate([patches(seen), changes(seen)], axis: 3) : changes(seen)
+        let input = switch config.encoderInput {
+        case .motion: motion(seen)
+        case .frames: concatenate([patches(seen), changes(seen)], axis: 3)
+        case .changes: changes(seen)
+        }
         let x = add(encoderPatchEmbedding(input), encoderPositions.value)
         let h = encoder(x)                                                          // [B, T, S, width]
         let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])

@@ -14,11 +14,13 @@ public struct PlaySettings: Sendable {
     public var recordDirectory: String?
     /// The largest picture scale to use (nil: as large as fits).
     public var maxScale: Int?
+    /// Where the world's files are (see `Trace.WorldInfo.location`), for the trace.
+    public var worldLocation: String?
 
     public init(fps: Double = 10, stepMode: Bool = false, seed: UInt64 = 0, recordDirectory: String? = nil,
-                maxScale: Int? = nil) {
+                maxScale: Int? = nil, worldLocation: String? = nil) {
         self.fps = fps; self.stepMode = stepMode; self.seed = seed
-        self.recordDirectory = recordDirectory; self.maxScale = maxScale
+        self.recordDirectory = recordDirectory; self.maxScale = maxScale; self.worldLocation = worldLocation
     }
 }
 
@@ -37,7 +39,7 @@ public final class PlaySession {
     /// The terminal is restored and the recording flushed on every way out, errors included.
     public func run() throws -> Int32 {
         let recorder = SessionRecorder(trace: Trace(
-            world: .init(kind: world.kind, identity: world.identity),
+            world: .init(kind: world.kind, identity: world.identity, location: settings.worldLocation),
             frame: .init(width: world.frameWidth, height: world.frameHeight),
             seed: settings.seed,
             actionNames: (0..<world.actionCount).map { world.actionName($0) },

@@ -4,11 +4,12 @@ import GenieMedia
 import GenieModels
 
 /// `genie generate`: headless generation for scripts: a prompt and a list of actions in,
-/// frame_NNNNN.png files out (frame 0 is the decoded last prompt frame).
+/// frame_NNNNN.png files out (frame 0 is the decoded last prompt frame), with a trace.json
+/// that `genie replay` reads.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate frames from a prompt and a list of actions, headless, as PNG files.",
+        abstract: "Generate frames from a prompt and a list of actions, headless, as PNG files and a replayable trace.json.",
         discussion: """
         --actions takes a comma-separated list; each item is a latent action index (0-based) or \
         a control name the key map knows (noop, left, right, jump, left+jump, right+jump).
@@ -32,9 +33,21 @@ struct GenerateCommand: ParsableCommand {
         func write(_ frame: Frame, _ index: Int) throws {
             try PNG.write(frame, to: (out as NSString).appendingPathComponent(Trace.frameFileName(index)))
         }
+        // A trace beside the frames, so that `genie replay` can make them again.
+        var trace = Trace(world: .init(kind: world.kind, identity: world.identity,
+                                       location: URL(fileURLWithPath: model.weights).standardizedFileURL.path),
+                          frame: .init(width: world.frameWidth, height: world.frameHeight), seed: seed,
+                          actionNames: (0..<world.actionCount).map { world.actionName($0) },
+                          settings: .init(fps: 10, mode: "step"))
         try write(try world.reset(seed: seed), 0)
-        for (i, action) in steps.enumerated() { try write(try world.step(action), i + 1) }
-        print("wrote \(steps.count + 1) frames to \(out)")
+        trace.markRecorded(0)
+        for (i, action) in steps.enumerated() {
+            try write(try world.step(action), i + 1)
+            trace.steps.append(.init(action: action, control: world.actionName(action), key: "none", time: Double(i + 1) / 10))
+            trace.markRecorded(i + 1)
+        }
+        try trace.write(to: (out as NSString).appendingPathComponent("trace.json"))
+        print("wrote \(steps.count + 1) frames and trace.json to \(out)")
     }
 
     /// Parses "3,3,1" or "right,jump" into action indices, with a clear error per bad item.

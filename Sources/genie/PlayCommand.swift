@@ -48,8 +48,9 @@ struct PlayCommand: ParsableCommand {
         }
         let playWorld = try WorldFactory.make(kind: kind, seed: seed, model: model)
         if let record { try SessionRecorder.prepare(directory: record) }
+        let location = kind == "model" ? URL(fileURLWithPath: model.weights).standardizedFileURL.path : nil
         let session = PlaySession(world: playWorld, settings: PlaySettings(
-            fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale))
+            fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale, worldLocation: location))
         let status = try session.run()
         if let record, FileManager.default.fileExists(atPath: record + "/trace.json") {
             FileHandle.standardError.write(Data("recording saved in \(record)\n".utf8))

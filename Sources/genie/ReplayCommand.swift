@@ -22,7 +22,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Write frame_NNNNN.png files into this folder instead of using the terminal.")
     var out: String?
 
-    @Option(help: "For a trace of the learned world: the folder holding its weights (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/).")
+    @Option(help: "For a trace of the learned world: the folder holding its weights (default: the folder the trace was recorded with, if it is still there; else GENIE_WEIGHTS, else ./weights, else the repository's weights/).")
     var weights: String?
 
     @Flag(help: "With --out: write every frame, not only those the recording wrote.")
@@ -36,8 +36,7 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         if out == nil { try Screen.requireTerminal() }
         let loaded = try Trace.load(trace)
-        let world = try WorldFactory.make(for: loaded, traceName: trace,
-                                          weights: ModelWorldOptions.weightsFolder(weights))
+        let world = try WorldFactory.make(for: loaded, traceName: trace, weights: Self.weightsFolder(weights, for: loaded))
         if let out {
             let written = try Self.writeFrames(of: loaded, traceName: trace, world: world, to: out, allFrames: allFrames)
             print("wrote \(written) frames to \(out)")
@@ -45,6 +44,13 @@ struct ReplayCommand: ParsableCommand {
         }
         let status = try ReplayViewer(trace: loaded, traceName: trace, world: world, speed: speed, fps: fps).run()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The weights for a trace: the folder given, else the one it was recorded with while
+    /// that still holds a model, else the usual default.
+    static func weightsFolder(_ explicit: String?, for trace: Trace) -> String {
+        if explicit == nil, let recorded = trace.world.location, ModelWorldOptions.hasModel(recorded) { return recorded }
+        return ModelWorldOptions.weightsFolder(explicit)
     }
 
     /// Replays `trace` on `world` and writes the recorded frames (or all) as PNGs; returns how many.

@@ -134,7 +134,7 @@ struct TrainLatentActions: ParsableCommand {
     @Flag(help: "Diagnostic: give the decoder the true actions (actions.csv) instead of learned codes, to measure the loss a LAM could reach.")
     var oracleActions = false
     @Option(help: "What the encoder reads of each frame: motion (its change from the previous frame, with the change's direction), frames (the frame beside its change) or changes (the change only, which cannot tell left from right).")
-    var encoderInput = "motion"
+    var encoderInput = LatentActionEncoderInput.motion
     @Option(help: "Every N steps, place the codes on k-means centres of the encoder's latents (0 = never): gives two clusters that share a code (left and right) a code each.")
     var clusterCodesEvery = 500
     @Option(help: "Last step at which codes are placed by k-means.")
@@ -146,6 +146,10 @@ struct TrainLatentActions: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
     var decoderHistory = true
 
+    func validate() throws {
+        guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
+    }
+
     func run() throws {
         let sampler = try common.loadData()
         var config = LatentActionConfig()
@@ -153,13 +157,8 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if !decoderHistory { config.decoderHistory = false }
-        guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
-        guard ["motion", "frames", "changes"].contains(encoderInput) else {
-            throw ValidationError("--encoder-input must be motion, frames or changes (got \(encoderInput))")
-        }
-        config.encoderReadsMotion = encoderInput == "motion"
-        config.encoderReadsFrames = encoderInput == "frames"
+        config.encoderInput = encoderInput
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions,
                                               codeClusteringEvery: clusterCodesEvery, codeClusteringUntil: clusterCodesUntil,
@@ -212,3 +211,5 @@ struct TrainDynamics: ParsableCommand {
                                           clipLength: common.clip, dataSeed: common.dataSeed))
     }
 }
+
+extension LatentActionEncoderInput: ExpressibleByArgument {}

@@ -46,11 +46,11 @@ final class GenerateCLITests: XCTestCase {
         let args = ["generate", "--prompt", "prompt.png", "--actions", "0,1,2,3,1", "--seed", "3"]
         var (status, output) = try run(args + ["--out", "a"])
         XCTAssertEqual(status, 0, output)
-        XCTAssertTrue(output.contains("wrote 6 frames"), output)
+        XCTAssertTrue(output.contains("wrote 6 frames and trace.json"), output)
         (status, output) = try run(args + ["--out", "b"])
         XCTAssertEqual(status, 0, output)
         let a = try pngs("a"), b = try pngs("b")
-        XCTAssertEqual(a.keys.sorted(), (0...5).map { String(format: "frame_%05d.png", $0) })
+        XCTAssertEqual(a.keys.sorted(), (0...5).map { String(format: "frame_%05d.png", $0) } + ["trace.json"])
         XCTAssertEqual(a, b, "same seed, same bytes")
         XCTAssertEqual(try PNG.read(directory + "/a/frame_00005.png").width, 8)
         (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions", "0,1,2,3,1", "--seed", "4", "--out", "c"])
@@ -60,6 +60,35 @@ final class GenerateCLITests: XCTestCase {
         // Control names go through the key map stored with the weights.
         try LatentKeyMap(latentActions: 4, controls: ["right": 2, "jump": 1]).write(to: directory + "/weights/keymap.json")
         (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions", "right,jump,2", "--out", "d"])
+        XCTAssertEqual(status, 0, output)
+    }
+
+    /// The trace names the weights folder it was made with: replay finds the weights from
+    /// anywhere, and makes the same frames byte for byte.
+    func testGeneratedTraceReplaysFromAnotherFolderWithTheWeightsItNames() throws {
+        try saveWeights(directory + "/elsewhere")
+        var (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions", "0,3,1,2", "--seed", "7",
+                                        "--weights", "elsewhere", "--out", "gen"])
+        XCTAssertEqual(status, 0, output)
+        let trace = try Trace.load(directory + "/gen/trace.json")
+        XCTAssertEqual(trace.world.location, directory + "/elsewhere")
+        XCTAssertEqual(trace.steps.map(\.action), [0, 3, 1, 2])
+        // From another working directory, with no weights/ of its own.
+        let other = directory + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        (status, output) = try GenieExecutable.run(["replay", directory + "/gen/trace.json", "--out", other + "/replayed"], in: other)
+        XCTAssertEqual(status, 0, output)
+        let generated = try pngs("gen").filter { $0.key.hasSuffix(".png") }
+        let replayed = try pngs("other/replayed")
+        XCTAssertEqual(generated.count, 5)
+        XCTAssertEqual(replayed, generated)
+        // Weights that moved away: the usual default applies, and says what is missing.
+        try FileManager.default.moveItem(atPath: directory + "/elsewhere", toPath: directory + "/moved")
+        (status, output) = try GenieExecutable.run(["replay", directory + "/gen/trace.json", "--out", other + "/r2"], in: other)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertFalse(output.contains("Fatal error"), output)
+        (status, output) = try GenieExecutable.run(["replay", directory + "/gen/trace.json", "--out", other + "/r3",
+                                                    "--weights", directory + "/moved"], in: other)
         XCTAssertEqual(status, 0, output)
     }
 

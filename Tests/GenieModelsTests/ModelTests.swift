@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import GenieModels
 @testable import GenieTensor
@@ -256,7 +257,7 @@ final class OverfitTests: XCTestCase {
             return x
         }
         var config = tinyLatentActionConfig()
-        config.encoderReadsMotion = true
+        config.encoderInput = .motion
         let lam = LatentActionModel(config, seed: 21)
         func horizontalTerm(_ shift: Int) -> Float {
             let tokens = lam.motion(frames(shift: shift))  // [1, 2, 4, 3·16·3]
@@ -335,5 +336,37 @@ final class OverfitTests: XCTestCase {
         let generated = generateNextFrame(model: dynamics, context: Array(tokens[0..<4]), actions: [0],
                                           settings: MaskGITSettings(iterations: 4, temperature: 0), generator: &g)
         XCTAssertEqual(generated, Array(tokens[4..<8]))
+    }
+}
+
+/// Checkpoints store their configuration as JSON; older LAM checkpoints said what the
+/// encoder reads with two Bools (`encoderReadsMotion`, `encoderReadsFrames`).
+final class ConfigurationCompatibilityTests: XCTestCase {
+    func decode(_ extra: String) throws -> LatentActionConfig {
+        let json = """
+            {"actions":8,"channels":3,"commitment":0.25,"frameHeight":64,"frameWidth":64,"latentDimension":16,"patch":8,
+             "decoder":{"depth":3,"feedForwardMultiple":4,"heads":4,"width":128},
+             "encoder":{"depth":3,"feedForwardMultiple":4,"heads":4,"width":128}\(extra)}
+            """
+        return try JSONDecoder().decode(LatentActionConfig.self, from: Data(json.utf8))
+    }
+
+    func testOlderLatentActionConfigurationsKeepTheirEncoderInput() throws {
+        XCTAssertEqual(try decode(#","encoderReadsFrames":false,"encoderReadsMotion":true"#).encoderInput, .motion)
+        XCTAssertEqual(try decode(#","encoderReadsFrames":true"#).encoderInput, .frames)
+        XCTAssertEqual(try decode("").encoderInput, .changes)
+        XCTAssertEqual(try decode(#","encoderInput":"frames","encoderReadsMotion":true"#).encoderInput, .frames)
+        XCTAssertThrowsError(try decode(#","encoderInput":"pixels""#))
+    }
+
+    func testLatentActionConfigurationRoundTrips() throws {
+        var config = LatentActionConfig()
+        config.encoderInput = .frames
+        config.changedPixelWeight = 10
+        config.decoderHistory = false
+        config.normalizedCodes = true
+        let data = try JSONEncoder().encode(config)
+        XCTAssertEqual(try JSONDecoder().decode(LatentActionConfig.self, from: data), config)
+        XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("encoderReads"))
     }
 }
