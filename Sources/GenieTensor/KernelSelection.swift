@@ -37,17 +37,20 @@ public enum OpenBLASKernel {
         return "unknown"
     }
 
-    /// How long (2^n clock cycles) an idle OpenBLAS thread spins before it sleeps. The
-    /// library's default, 2^28 cycles (about 0.1 s), keeps a core busy in sched_yield after
-    /// every product, which then competes with the engine's own two-thread loops on a 2-core
-    /// machine; measured in docs/engine.md.
-    public static let idleThreadTimeout = "4"
+    /// How long (2^n clock cycles) an idle OpenBLAS thread spins before it sleeps, for
+    /// training. The library's default, 2^28 cycles (about 0.1 s), keeps a core busy in
+    /// sched_yield after every product, which then competes with the engine's own
+    /// two-thread loops between the large products of a training step (measured: a quarter
+    /// of the dynamics step). Play is the opposite case: many small products back to back,
+    /// where waking a sleeping thread for each costs more than the spinning (docs/engine.md).
+    public static let trainingThreadTimeout = "4"
 
-    /// Sets what OpenBLAS reads only while it loads — OPENBLAS_CORETYPE (from the CPU's
-    /// features) and OPENBLAS_THREAD_TIMEOUT — where the user has not, and replaces this
-    /// process with a fresh copy of itself (same arguments) so that OpenBLAS loads with them.
-    /// Returns normally when nothing needs doing (or the re-exec failed).
-    public static func reexecWithTunedOpenBLASIfNeeded() {
+    /// Sets what OpenBLAS reads only while it loads, where the user has not:
+    /// OPENBLAS_CORETYPE (from the CPU's features) and, when `threadTimeout` is given,
+    /// OPENBLAS_THREAD_TIMEOUT. Then replaces this process with a fresh copy of itself (same
+    /// arguments) so that OpenBLAS loads with them. Returns normally when nothing needs
+    /// doing (or the re-exec failed).
+    public static func reexecWithTunedOpenBLASIfNeeded(threadTimeout: String? = nil) {
         let environment = ProcessInfo.processInfo.environment
         guard environment["GENIE_KERNEL_CHOSEN"] == nil else { return }
         var changed = false
@@ -55,8 +58,8 @@ public enum OpenBLASKernel {
             setenv("OPENBLAS_CORETYPE", kernel, 1)
             changed = true
         }
-        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
-            setenv("OPENBLAS_THREAD_TIMEOUT", idleThreadTimeout, 1)
+        if let threadTimeout, environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", threadTimeout, 1)
             changed = true
         }
         guard changed else { return }

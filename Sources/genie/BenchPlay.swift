@@ -80,6 +80,7 @@ struct BenchPlay: ParsableCommand {
         if compareWindow { try compare(world); return }
 
         var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "openblas_core": BLASInfo.coreName,
+                                     "openblas_thread_timeout": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default (28)",
                                      "weights": weights ?? "random (default configs)", "iterations": iterations,
                                      "temperature": Double(temperature), "frames": frames,
                                      "dynamics": "width \(world.dynamics.config.transformer.width), depth \(world.dynamics.config.transformer.depth), \(world.dynamics.config.tokensPerFrame) tokens, \(world.dynamics.config.codebookSize) codes",

@@ -37,7 +37,7 @@ struct BenchTrain: ParsableCommand {
         let sgemm = 2 * pow(2048.0, 3) / sgemmSeconds / 1e9
         var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "openblas_core": BLASInfo.coreName,
                                      "sgemm_gflops": rounded(sgemm, 1), "batch": batch, "frames": frames,
-                                     "openblas_thread_timeout": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default"]
+                                     "openblas_thread_timeout": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default (28)"]
 
         func time(_ name: String, parameters: [Tensor], tokens: Int, flops: Double, _ step: () -> Tensor) {
             guard models.isEmpty || models.contains(name) else { return }

@@ -23,7 +23,10 @@ struct Genie: ParsableCommand {
         }
         #endif
         // OpenBLAS reads its kernel and thread settings when it loads: set them first.
-        OpenBLASKernel.reexecWithTunedOpenBLASIfNeeded()
+        // Training wants idle BLAS threads asleep at once; play wants them spinning.
+        let words = CommandLine.arguments.dropFirst().prefix(2)
+        let training = words.first == "train" || Array(words) == ["bench", "train"]
+        OpenBLASKernel.reexecWithTunedOpenBLASIfNeeded(threadTimeout: training ? OpenBLASKernel.trainingThreadTimeout : nil)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -35,4 +35,20 @@ final class KernelChoiceTests: XCTestCase {
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("OpenBLAS kernel Haswell"), output)
     }
+
+    /// Training sets OpenBLAS's idle-thread timeout (threads sleep at once between the large
+    /// products); a user's own setting wins.
+    func testTrainingSetsTheIdleThreadTimeoutUnlessTheUserDid() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "OPENBLAS_THREAD_TIMEOUT")
+        environment.removeValue(forKey: "GENIE_KERNEL_CHOSEN")
+        let arguments = ["bench", "train", "--model", "lam", "--batch", "1", "--frames", "2", "--steps", "1", "--json"]
+        var (status, output) = try run(arguments, environment: environment)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("\"openblas_thread_timeout\" : \"4\""), output)
+        environment["OPENBLAS_THREAD_TIMEOUT"] = "9"
+        (status, output) = try run(arguments, environment: environment)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("\"openblas_thread_timeout\" : \"9\""), output)
+    }
 }
