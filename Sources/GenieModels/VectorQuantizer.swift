@@ -72,37 +72,40 @@ public final class VectorQuantizer: Module {
         let points = normalized ? withoutGradient { l2Normalize(rows) } : rows
         let n = points.count / dimension, k = codes, d = dimension
         guard n >= k else { return }
-        func distance(_ i: Int, _ centre: [Float]) -> Float {
+        func distance(_ i: Int, _ centre: ArraySlice<Float>) -> Float {
             var s: Float = 0
-            for j in 0..<d { let e = points.data[i * d + j] - centre[j]; s += e * e }
+            for (j, c) in centre.enumerated() { let e = points.data[i * d + j] - c; s += e * e }
             return s
         }
-        func row(_ i: Int) -> [Float] { (0..<d).map { points.data[i * d + $0] } }
-        var centres = [row(generator.nextInt(n))]
-        var nearest = (0..<n).map { distance($0, centres[0]) }
-        while centres.count < k {
+        func row(_ i: Int) -> ArraySlice<Float> { ArraySlice((0..<d).map { points.data[i * d + $0] }) }
+        // Centres, one row of d values each, grown by k-means++ seeding.
+        var centres = Array(row(generator.nextInt(n)))
+        var nearest = (0..<n).map { distance($0, centres[0..<d]) }
+        while centres.count < k * d {
             let total = nearest.reduce(0, +)
             var pick = generator.nextFloat() * total, chosen = n - 1
             for i in 0..<n { pick -= nearest[i]; if pick <= 0 { chosen = i; break } }
-            centres.append(row(chosen))
-            for i in 0..<n { nearest[i] = min(nearest[i], distance(i, centres[centres.count - 1])) }
+            let newest = row(chosen)
+            centres += newest
+            for i in 0..<n { nearest[i] = min(nearest[i], distance(i, newest)) }
         }
         for _ in 0..<iterations {
-            var sums = [[Float]](repeating: [Float](repeating: 0, count: d), count: k), counts = [Int](repeating: 0, count: k)
+            let assigned = nearestCodes(points.data, rows: n, codebook: centres, codes: k, dimension: d).indices
+            var sums = [Float](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k)
             for i in 0..<n {
-                let c = (0..<k).min { distance(i, centres[$0]) < distance(i, centres[$1]) }!
+                let c = Int(assigned[i])
                 counts[c] += 1
-                for j in 0..<d { sums[c][j] += points.data[i * d + j] }
+                for j in 0..<d { sums[c * d + j] += points.data[i * d + j] }
             }
-            for c in 0..<k where counts[c] > 0 { centres[c] = sums[c].map { $0 / Float(counts[c]) } }
+            for c in 0..<k where counts[c] > 0 { for j in 0..<d { centres[c * d + j] = sums[c * d + j] / Float(counts[c]) } }
         }
         for c in 0..<k {
-            var centre = centres[c]
+            var centre = centres[(c * d)..<((c + 1) * d)]
             if normalized {
                 let norm = centre.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { centre = centre.map { $0 / norm } }
+                if norm > 0 { centre = ArraySlice(centre.map { $0 / norm }) }
             }
-            for j in 0..<d { codebook.data[c * d + j] = centre[j] }
+            for (j, v) in centre.enumerated() { codebook.data[c * d + j] = v }
         }
         idleSteps = [Int](repeating: 0, count: codes)
     }

@@ -43,11 +43,13 @@ public enum OperationProfile {
 }
 
 extension OperationProfile {
-    /// Adds time measured outside the tape (the optimiser step, say) under `name`.
-    public static func add(_ name: String, seconds elapsed: Double) {
-        guard enabled else { return }
+    /// Runs `body`, and while recording charges its time to `name` (work outside the tape,
+    /// such as the optimiser step).
+    public static func time(_ name: String, _ body: () -> Void) {
+        guard enabled else { body(); return }
         closeForward()
-        seconds[name, default: 0] += elapsed
-        calls[name, default: 0] += 1
+        let start = now()
+        body()
+        record(name, since: start)
     }
 }

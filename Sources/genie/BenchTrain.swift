@@ -42,25 +42,17 @@ struct BenchTrain: ParsableCommand {
         func time(_ name: String, parameters: [Tensor], tokens: Int, flops: Double, _ step: () -> Tensor) {
             guard models.isEmpty || models.contains(name) else { return }
             let optimizer = AdamW(parameters: parameters, learningRate: 1e-4)
-            func once() { optimizer.zeroGradients(); let loss = step(); loss.backward(); optimizer.update() }
+            func once() {
+                // The gradient reset and the optimiser step are timed like operations.
+                OperationProfile.time("zeroGradients") { optimizer.zeroGradients() }
+                let loss = step()
+                loss.backward()
+                OperationProfile.time("AdamW.update") { optimizer.update() }
+            }
             once()
             if profile { OperationProfile.start() }
             let start = Date()
-            for _ in 0..<steps {
-                if profile {
-                    // The optimiser and gradient reset, timed like operations.
-                    var t0 = DispatchTime.now().uptimeNanoseconds
-                    optimizer.zeroGradients()
-                    OperationProfile.add("zeroGradients", seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-                    let loss = step()
-                    loss.backward()
-                    t0 = DispatchTime.now().uptimeNanoseconds
-                    optimizer.update()
-                    OperationProfile.add("AdamW.update", seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-                } else {
-                    once()
-                }
-            }
+            for _ in 0..<steps { once() }
             let seconds = Date().timeIntervalSince(start) / Double(steps)
             if profile {
                 let table = OperationProfile.stop()
