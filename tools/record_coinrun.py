@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Record OpenAI Procgen CoinRun into genie's episode format, with the true actions.
+
+    genie episode format: OUT/episode_NNNNN/frame_NNNNN.png (64x64 RGB) and actions.csv
+    with the header `t,action,procgen_action`: row t is the action taken after frame t,
+    `action` in genie's controls (0 noop, 1 left, 2 right, 3 jump, 4 left+jump,
+    5 right+jump) and `procgen_action` Procgen's own id (0-14).
+
+Procgen needs Python 3.10 (its wheels stop there). With pyenv:
+
+    pyenv install 3.10    # or any Python 3.10
+    ~/.pyenv/versions/3.10*/bin/python -m venv runs/venv-procgen
+    runs/venv-procgen/bin/pip install procgen
+    runs/venv-procgen/bin/python tools/record_coinrun.py --out runs/coinrun/train --seeds 0:2000
+    runs/venv-procgen/bin/python tools/record_coinrun.py --out runs/coinrun/heldout --seeds 900000:900040
+
+Level seeds: keep them below 1,000,000 and keep training and evaluation ranges apart
+(docs/coinrun.md uses 0-99,999 for training and 900,000-999,999 for evaluation).
+
+Procgen's 15 actions are the combinations of its buttons (`get_combos`):
+    0 LEFT+DOWN  1 LEFT  2 LEFT+UP  3 DOWN  4 (none)  5 UP  6 RIGHT+DOWN  7 RIGHT
+    8 RIGHT+UP   9 D    10 A       11 W    12 S      13 Q  14 E
+In CoinRun UP jumps, DOWN does nothing and the letter keys do nothing, so they map to
+genie's controls as CONTROL_OF_PROCGEN below. The policy only presses the six actions of
+PROCGEN_OF_CONTROL.
+
+The policy plays as a person would: mostly right, jumping often, sometimes left or
+waiting, each choice held a few frames. To cover whole levels rather than their start,
+a death is usually undone: the recorder restores the game's state from a few frames
+earlier (Procgen's get_state/set_state), cuts the recording back to that frame and
+tries other actions, so an episode is one continuous video. Some deaths are kept (the
+episode then ends there), and reaching the coin ends an episode.
+"""
+import argparse
+import json
+import os
+import random
+import struct
+import sys
+import zlib
+
+# genie control id -> Procgen action id.
+PROCGEN_OF_CONTROL = {0: 4, 1: 1, 2: 7, 3: 5, 4: 2, 5: 8}
+# Procgen action id -> genie control id (what each does in CoinRun).
+CONTROL_OF_PROCGEN = {0: 1, 1: 1, 2: 4, 3: 0, 4: 0, 5: 3, 6: 2, 7: 2, 8: 5,
+                      9: 0, 10: 0, 11: 0, 12: 0, 13: 0, 14: 0}
+CONTROL_NAMES = ["noop", "left", "right", "jump", "left+jump", "right+jump"]
+
+# How often the policy picks each control for its next hold, and how long it holds.
+POLICY_WEIGHTS = {2: 0.42, 5: 0.22, 3: 0.10, 1: 0.10, 0: 0.10, 4: 0.06}
+HOLD_FRAMES = (2, 8)
+
+
+def write_png(path, rgb):
+    """A minimal 8-bit RGB PNG writer (zlib only), so the recorder needs no imaging library."""
+    height, width, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+class Policy:
+    """Random holds of the controls, weighted towards running right and jumping."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.control, self.left = 0, 0
+
+    def next(self):
+        if self.left == 0:
+            controls, weights = zip(*POLICY_WEIGHTS.items())
+            self.control = self.rng.choices(controls, weights)[0]
+            self.left = self.rng.randint(*HOLD_FRAMES)
+        self.left -= 1
+        return self.control
+
+
+def record_level(seed, args, rng):
+    """Episodes of one level: (frames, controls, whether it reached the coin)."""
+    import numpy as np
+    from procgen import ProcgenGym3Env
+
+    env = ProcgenGym3Env(num=1, env_name="coinrun", start_level=seed, num_levels=1,
+                         distribution_mode=args.distribution)
+    policy = Policy(rng)
+    episodes, frames, controls, states = [], [], [], {}
+    _, obs, _ = env.observe()
+    frames.append(obs["rgb"][0].copy())
+    rewinds, total = 0, 0
+    while total < args.frames_per_level:
+        t = len(frames) - 1
+        if t % args.checkpoint_every == 0:
+            states[t] = env.callmethod("get_state")
+        control = policy.next()
+        env.act(np.array([PROCGEN_OF_CONTROL[control]]))
+        reward, obs, first = env.observe()
+        total += 1
+        if first[0]:
+            completed = env.get_info()[0].get("prev_level_complete", 0) == 1 or reward[0] > 0
+            if not completed and rewinds < args.max_rewinds and rng.random() > args.keep_death:
+                # Undo the death: back to a saved state 1-4 checkpoints earlier.
+                saved = sorted(s for s in states if s <= t)
+                back = saved[-min(len(saved), rng.randint(1, 4))]
+                env.callmethod("set_state", states[back])
+                del frames[back + 1:]
+                del controls[back:]
+                for s in [s for s in states if s > back]:
+                    del states[s]
+                policy.left = 0
+                rewinds += 1
+                continue
+            if len(frames) >= args.min_frames:
+                episodes.append((frames, controls, completed))
+            frames, controls, states, rewinds = [obs["rgb"][0].copy()], [], {}, 0
+            continue
+        controls.append(control)
+        frames.append(obs["rgb"][0].copy())
+        if len(frames) >= args.max_frames:
+            episodes.append((frames, controls, False))
+            break
+    else:
+        if len(frames) >= args.min_frames:
+            episodes.append((frames, controls, False))
+    env.close()
+    return episodes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="folder for the episode folders")
+    parser.add_argument("--seeds", required=True, help="level seeds as FIRST:END (END excluded), below 1,000,000")
+    parser.add_argument("--frames-per-level", type=int, default=400, help="environment steps per level (default 400)")
+    parser.add_argument("--max-frames", type=int, default=400, help="longest episode (default 400)")
+    parser.add_argument("--min-frames", type=int, default=16, help="shorter episodes are dropped (default 16)")
+    parser.add_argument("--checkpoint-every", type=int, default=8, help="frames between saved game states (default 8)")
+    parser.add_argument("--max-rewinds", type=int, default=40, help="undone deaths per episode (default 40)")
+    parser.add_argument("--keep-death", type=float, default=0.1, help="chance that a death ends the episode (default 0.1)")
+    parser.add_argument("--distribution", default="hard", choices=["easy", "hard"], help="Procgen distribution mode (default hard)")
+    parser.add_argument("--policy-seed", type=int, default=0, help="seed of the policy's choices (default 0)")
+    args = parser.parse_args()
+    try:
+        first, end = (int(x) for x in args.seeds.split(":"))
+    except ValueError:
+        sys.exit("error: --seeds must be FIRST:END, e.g. 0:2000")
+    if not (0 <= first < end <= 1_000_000):
+        sys.exit("error: --seeds must lie in 0:1000000 with FIRST < END")
+    try:
+        import procgen  # noqa: F401
+    except ImportError:
+        sys.exit("error: the procgen package is missing; it needs Python 3.10 (see the top of this file)")
+
+    os.makedirs(args.out, exist_ok=True)
+    count, frame_total, completed_levels = 0, 0, 0
+    for seed in range(first, end):
+        rng = random.Random(args.policy_seed * 1_000_003 + seed)
+        for frames, controls, completed in record_level(seed, args, rng):
+            completed_levels += completed
+            folder = os.path.join(args.out, f"episode_{count:05d}")
+            os.makedirs(folder, exist_ok=True)
+            for t, frame in enumerate(frames):
+                write_png(os.path.join(folder, f"frame_{t:05d}.png"), frame)
+            rows = ["t,action,procgen_action"] + [f"{t},{c},{PROCGEN_OF_CONTROL[c]}" for t, c in enumerate(controls)]
+            with open(os.path.join(folder, "actions.csv"), "w") as f:
+                f.write("\n".join(rows) + "\n")
+            with open(os.path.join(folder, "manifest.json"), "w") as f:
+                json.dump({"source": "procgen coinrun", "level_seed": seed, "distribution_mode": args.distribution,
+                           "frames": len(frames), "controls": CONTROL_NAMES}, f)
+            count += 1
+            frame_total += len(frames)
+        done = seed - first + 1
+        if done % 50 == 0 or seed == end - 1:
+            print(f"{done}/{end - first} levels, {count} episodes ({completed_levels} reached the coin), {frame_total} frames", flush=True)
+
+
+if __name__ == "__main__":
+    main()
