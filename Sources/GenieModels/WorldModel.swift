@@ -173,11 +173,10 @@ public final class WorldModel: World {
     public func reset(seed: UInt64) throws -> Frame {
         self.seed = seed
         generator = RandomGenerator(seed: seed)
-        let frames = try prompt.frames(seed)
+        // A prompt of any size is centre-cropped and area-averaged to the model's frames.
+        let size = FrameSize(width: frameWidth, height: frameHeight)
+        let frames = try prompt.frames(seed).map { $0.fitted(to: size) }
         guard !frames.isEmpty else { throw WorldModelError.badPrompt("no prompt frames") }
-        for (i, f) in frames.enumerated() where f.width != frameWidth || f.height != frameHeight {
-            throw WorldModelError.badPrompt("prompt frame \(i) is \(f.width)x\(f.height), the model's frames are \(frameWidth)x\(frameHeight)")
-        }
         var timings = WorldModelTimings()
         var clock = Stopwatch()
         // The encoder runs once, over the whole prompt.

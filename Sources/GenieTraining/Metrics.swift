@@ -120,8 +120,12 @@ public enum Evaluation {
             let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
             codes += model.inferActions(frames).map(Int.init)
             let episode = dataset.episodes[clip.episode]
-            if let a = episode.actions { actions += a[clip.start..<(clip.start + length - 1)] }
-            if let c = episode.actionClasses { classes += c[clip.start..<(clip.start + length - 1)] }
+            let range = clip.start..<(clip.start + length - 1)
+            if let a = episode.actions {
+                actions += a[range]
+                // Footage without the simulator's classes: every action counts as visible.
+                classes += episode.actionClasses?[range] ?? a[range]
+            }
         }
         return (codes, actions, classes)
     }

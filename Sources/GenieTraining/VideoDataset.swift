@@ -18,7 +18,7 @@ public enum VideoDatasetError: Error, CustomStringConvertible, Equatable {
         case .empty(let p): return "no PNG frame sequences found in \(p) (expected folders of frame_NNNNN.png, e.g. from `genie data generate`)"
         case .notPNG(let p): return "not a PNG frame: \(p) (an episode folder holds only PNG frames, actions.csv and manifest.json)"
         case .unreadable(let p, let r): return "cannot read \(p): \(r)"
-        case .mixedFrameSizes(let p, let e, let f): return "frame \(p) is \(f) but the dataset's frames are \(e); all frames must have one size"
+        case .mixedFrameSizes(let p, let e, let f): return "frame \(p) is \(f) but the dataset's frames are \(e); all frames must have one size unless a frame size to scale them to is given"
         case .episodeTooShort(let p, let n, let k): return "no episode in \(p) has the \(k) frames a clip needs (longest: \(n))"
         case .badActions(let p, let r): return "malformed actions file \(p): \(r)"
         }
@@ -48,14 +48,18 @@ public struct VideoDataset: Sendable {
     /// Files an episode folder may hold besides its frames.
     static let companionFiles: Set<String> = ["actions.csv", "manifest.json", "trace.json"]
 
-    public init(root: String, maxEpisodes: Int? = nil) throws {
+    /// Reads every episode below `root`. With `frameSize`, frames of any other size are
+    /// centre-cropped to its aspect and area-averaged to it (`Frame.fitted(to:)`), so
+    /// footage of any size and mixed sizes can be read; without it every frame must have
+    /// the size of the first.
+    public init(root: String, maxEpisodes: Int? = nil, frameSize: FrameSize? = nil) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw VideoDatasetError.notFound(root)
         }
         self.root = root
-        var folders: [String] = []
-        try Self.collectEpisodeFolders(root, into: &folders)
+        var folders: [String] = [], visited: Set<String> = []
+        try Self.collectEpisodeFolders(root, into: &folders, visited: &visited)
         folders.sort()
         if let maxEpisodes { folders = Array(folders.prefix(maxEpisodes)) }
         guard !folders.isEmpty else { throw VideoDatasetError.empty(root) }
@@ -64,7 +68,7 @@ public struct VideoDataset: Sendable {
         let list = folders
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for i in stride(from: worker, to: list.count, by: 2) {
-                loaded[i] = Result { try Self.loadEpisode(list[i]) }
+                loaded[i] = Result { try Self.loadEpisode(list[i], frameSize: frameSize) }
             }
         }
         let episodes = try loaded.map { try $0!.get() }
@@ -79,22 +83,31 @@ public struct VideoDataset: Sendable {
         frameHeight = first.height
     }
 
-    static func collectEpisodeFolders(_ folder: String, into result: inout [String]) throws {
+    /// Appends every folder at or below `folder` that holds PNG files. `visited` holds the
+    /// real paths already walked, so a symbolic link back up the tree is walked once.
+    static func collectEpisodeFolders(_ folder: String, into result: inout [String], visited: inout Set<String>) throws {
+        guard let real = realPath(folder), visited.insert(real).inserted else { return }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw VideoDatasetError.unreadable(folder, reason: "\(error.localizedDescription)")
+            throw VideoDatasetError.unreadable(folder, reason: "not a readable folder")
         }
         var hasFrames = false
         for name in names.sorted() where !name.hasPrefix(".") {
             let path = folder + "/" + name
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            if isDirectory.boolValue { try collectEpisodeFolders(path, into: &result) } else if name.lowercased().hasSuffix(".png") { hasFrames = true }
+            if isDirectory.boolValue { try collectEpisodeFolders(path, into: &result, visited: &visited) } else if name.lowercased().hasSuffix(".png") { hasFrames = true }
         }
         if hasFrames { result.append(folder) }
     }
 
-    static func loadEpisode(_ folder: String) throws -> Episode {
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func loadEpisode(_ folder: String, frameSize: FrameSize?) throws -> Episode {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
         var frames: [Frame] = []
         for name in names {
@@ -103,7 +116,10 @@ public struct VideoDataset: Sendable {
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             if isDirectory.boolValue || companionFiles.contains(name) { continue }
             guard name.lowercased().hasSuffix(".png") else { throw VideoDatasetError.notPNG(path) }
-            do { frames.append(try PNG.read(path)) } catch {
+            do {
+                let frame = try PNG.read(path)
+                frames.append(frameSize.map { frame.fitted(to: $0) } ?? frame)
+            } catch {
                 throw VideoDatasetError.unreadable(path, reason: "\(error)")
             }
             if let f = frames.last, f.width != frames[0].width || f.height != frames[0].height {
@@ -113,35 +129,9 @@ public struct VideoDataset: Sendable {
         var actions: [Int]? = nil, classes: [Int]? = nil
         let csv = folder + "/actions.csv"
         if FileManager.default.fileExists(atPath: csv) {
-            (actions, classes) = try readActions(csv, frames: frames.count)
+            (actions, classes) = try ActionsFile.read(csv, frames: frames.count)
         }
         return Episode(path: folder, frames: frames, actions: actions, actionClasses: classes)
-    }
-
-    /// Reads `t,action[,class]` rows: the action applied after frame t.
-    static func readActions(_ path: String, frames: Int) throws -> ([Int], [Int]?) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw VideoDatasetError.badActions(path, reason: "unreadable") }
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard let header = lines.first else { throw VideoDatasetError.badActions(path, reason: "empty") }
-        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard columns.count >= 2, columns[0] == "t", columns[1] == "action" else {
-            throw VideoDatasetError.badActions(path, reason: "header must start with t,action")
-        }
-        let classColumn = columns.firstIndex(of: "class")
-        lines.removeFirst()
-        var actions: [Int] = [], classes: [Int] = []
-        for (row, line) in lines.enumerated() {
-            let fields = line.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard fields.count == columns.count, let t = fields[0], let a = fields[1], t == row, a >= 0 else {
-                throw VideoDatasetError.badActions(path, reason: "line \(row + 2) is not `\(row),<action>…`")
-            }
-            actions.append(a)
-            if let c = classColumn, let v = fields[c] { classes.append(v) }
-        }
-        guard actions.count >= frames - 1 else {
-            throw VideoDatasetError.badActions(path, reason: "\(actions.count) actions for \(frames) frames")
-        }
-        return (actions, classColumn == nil ? nil : classes)
     }
 }
 

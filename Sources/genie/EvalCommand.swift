@@ -37,14 +37,17 @@ struct EvalCommand: ParsableCommand {
         if dynamics != nil && (tokenizer == nil || lam == nil) {
             throw ValidationError("--dynamics needs --tokenizer and --lam too (it works on their codes and actions)")
         }
-        let dataset = try VideoDataset(root: data)
+        let tokenizerLoaded = try tokenizer.map { try Checkpoint.loadTokenizer($0) }
+        let lamLoaded = try lam.map { try Checkpoint.loadLatentActionModel($0) }
+        // Frames of any size are brought to the size the models read.
+        let modelFrame = tokenizerLoaded.map { ($0.0.config.frameWidth, $0.0.config.frameHeight) } ?? lamLoaded.map { ($0.0.config.frameWidth, $0.0.config.frameHeight) }
+        let dataset = try VideoDataset(root: data, frameSize: modelFrame.map { FrameSize(width: $0.0, height: $0.1) })
         let chosen = Evaluation.clips(dataset, length: clipLength, count: clips)
         guard !chosen.isEmpty else { throw ValidationError("no episode in \(data) has \(clipLength) frames; lower --clip-length") }
         var report: [String: Any] = ["data": data, "clips": chosen.count, "clip_length": clipLength]
         if keymap != nil && dynamics == nil { throw ValidationError("--keymap is used with --dynamics (for the rollout comparison)") }
         var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?, tokenizerWindow = 16
-        if let tokenizer {
-            let (model, file) = try Checkpoint.loadTokenizer(tokenizer)
+        if let (model, file) = tokenizerLoaded {
             tokenizerWindow = trainingClipLength(file.metadata)
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             tokenizerModel = model
@@ -65,8 +68,7 @@ struct EvalCommand: ParsableCommand {
                 try PNG.write(FrameGrid.make(rows, scale: 2), to: pictures + "/tokenizer.png")
             }
         }
-        if let lam {
-            let (model, _) = try Checkpoint.loadLatentActionModel(lam)
+        if let (model, _) = lamLoaded {
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             lamModel = model
             let (codes, actions, classes) = withoutGradient { Evaluation.latentActions(model, dataset: dataset, clips: chosen, length: clipLength) }

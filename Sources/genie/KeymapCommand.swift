@@ -29,17 +29,15 @@ struct KeymapCommand: ParsableCommand {
 
     func run() throws {
         let (model, file) = try Checkpoint.loadLatentActionModel(lam)
-        let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes)
-        guard dataset.episodes.contains(where: { $0.actionClasses != nil }) else {
-            throw ValidationError("\(data) has no actions.csv with a class column: the key map needs the simulator's true actions and their classes")
-        }
-        guard dataset.frameWidth == model.config.frameWidth, dataset.frameHeight == model.config.frameHeight else {
-            throw ValidationError("\(data) has \(dataset.frameWidth)x\(dataset.frameHeight) frames, the LAM reads \(model.config.frameWidth)x\(model.config.frameHeight)")
+        let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes,
+                                       frameSize: FrameSize(width: model.config.frameWidth, height: model.config.frameHeight))
+        guard dataset.episodes.contains(where: { $0.actions != nil }) else {
+            throw ValidationError("\(data) has no actions.csv: the key map needs the true actions")
         }
         let length = max(2, clip ?? trainingClipLength(file.metadata))
         // Every whole clip of every episode, so that each transition counts once.
         let clips = Evaluation.clips(dataset, length: length, count: Int.max)
-            .filter { dataset.episodes[$0.episode].actionClasses != nil }
+            .filter { dataset.episodes[$0.episode].actions != nil }
         guard !clips.isEmpty else { throw ValidationError("no episode in \(data) has \(length) frames") }
         let (codes, actions, classes) = Evaluation.latentActions(model, dataset: dataset, clips: clips, length: length)
         let map = try LatentKeyMap.compute(latents: codes, actions: actions, classes: classes, actionNames: PlatformerAction.names,

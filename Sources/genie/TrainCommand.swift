@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenieMedia
 import GenieModels
 import GenieSupport
 import GenieTensor
@@ -35,6 +36,8 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Write a checkpoint every N steps.") var checkpointEvery = 250
     @Option(help: "Write a sample grid every N steps.") var sampleEvery = 250
     @Option(help: "Use at most this many episodes.") var maxEpisodes: Int?
+    @Option(help: ArgumentHelp("Frame size of the model, WxH (default: 64x64; dynamics: the tokenizer's). Frames of any other size are centre-cropped to this aspect (not letterboxed) and area-averaged to it.", valueName: "WxH"))
+    var frameSize: String?
     @Option(help: "Stop (with a checkpoint) after this step, keeping the schedule of --steps; continue later with --resume.")
     var until: Int?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
@@ -42,6 +45,19 @@ struct CommonTrainingOptions: ParsableArguments {
     func validate() throws {
         guard steps > 0, batch > 0, clip >= 2 else { throw ValidationError("--steps and --batch must be positive and --clip at least 2") }
         guard learningRate > 0 else { throw ValidationError("--lr must be positive") }
+        if let frameSize, FrameSize(parsing: frameSize) == nil {
+            throw ValidationError("--frame-size must be WxH or N with sides 1...\(FrameSize.maximumSide), e.g. 64x64")
+        }
+    }
+
+    /// The size frames are brought to: --frame-size, else `modelSize`, else 64x64.
+    func targetFrameSize(model modelSize: FrameSize? = nil) throws -> FrameSize {
+        guard let frameSize else { return modelSize ?? FrameSize(width: 64, height: 64) }
+        let parsed = FrameSize(parsing: frameSize)!
+        if let modelSize, parsed != modelSize {
+            throw ValidationError("--frame-size \(parsed) differs from the \(modelSize) frames of the frozen models")
+        }
+        return parsed
     }
 
     var options: TrainingOptions {
@@ -52,9 +68,10 @@ struct CommonTrainingOptions: ParsableArguments {
         return o
     }
 
-    func loadData() throws -> ClipSampler {
+    func loadData(modelFrameSize: FrameSize? = nil) throws -> ClipSampler {
+        let size = try targetFrameSize(model: modelFrameSize)
         FileHandle.standardError.write(Data("reading \(data)…\n".utf8))
-        let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes)
+        let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes, frameSize: size)
         FileHandle.standardError.write(Data("\(dataset.episodes.count) episodes, \(dataset.frameCount) frames of \(dataset.frameWidth)x\(dataset.frameHeight)\n".utf8))
         var sampler = try ClipSampler(dataset: dataset, clipLength: clip, seed: dataSeed)
         sampler.batch = batch
@@ -177,7 +194,7 @@ struct TrainDynamics: ParsableCommand {
     func run() throws {
         let (tokenizerModel, tokenizerFile) = try Checkpoint.loadTokenizer(tokenizer)
         let (lamModel, lamFile) = try Checkpoint.loadLatentActionModel(lam)
-        let sampler = try common.loadData()
+        let sampler = try common.loadData(modelFrameSize: FrameSize(width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight))
         guard sampler.dataset.frameWidth == tokenizerModel.config.frameWidth, sampler.dataset.frameHeight == tokenizerModel.config.frameHeight else {
             throw ValidationError("the data's \(sampler.dataset.frameWidth)x\(sampler.dataset.frameHeight) frames do not match the tokenizer's \(tokenizerModel.config.frameWidth)x\(tokenizerModel.config.frameHeight)")
         }

@@ -13,7 +13,10 @@ final class GenerateCLITests: XCTestCase {
 
     static let tiny = TransformerConfig(width: 16, depth: 2, heads: 2, feedForwardMultiple: 2)
 
-    func saveWeights(_ folder: String, codebook: Int = 16) throws {
+    func saveWeights(_ folder: String, codebook: Int = 16) throws { try Self.saveTinyWeights(folder, codebook: codebook) }
+
+    /// A tiny random world of 8x8 frames: tokenizer (patch 4) and dynamics (4 actions).
+    static func saveTinyWeights(_ folder: String, codebook: Int = 16) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var t = TokenizerConfig()
         t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
