@@ -238,4 +238,19 @@ extension Evaluation {
         for h in horizons { figures.mapped[h]! /= n; figures.random[h]! /= n }
         return figures
     }
+
+    /// How long a prompt persists: the world is prompted with each frame and held at noop
+    /// for `steps` frames; element t−1 is the mean PSNR of frame t against the prompt's own
+    /// reconstruction (the world's frame 0), so tokenizer loss does not count as drift.
+    public static func promptPersistence(prompts: [Frame], steps: Int, seed: UInt64,
+                                         makeWorld: (_ prompt: Frame, _ seed: UInt64) throws -> WorldModel) throws -> [Double] {
+        var sums = [Double](repeating: 0, count: steps)
+        for (index, prompt) in prompts.enumerated() {
+            let worldSeed = seed &+ UInt64(index)
+            let world = try makeWorld(prompt, worldSeed)
+            let reconstruction = try world.reset(seed: worldSeed)
+            for t in 0..<steps { sums[t] += psnr(reconstruction, try world.step(world.promptAction)) }
+        }
+        return sums.map { $0 / Double(max(prompts.count, 1)) }
+    }
 }

@@ -21,7 +21,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "t of ΔtPSNR (frames generated from the first).") var horizon = 4
     @Option(help: "MaskGIT iterations per frame.") var iterations = 8
     @Option(help: "Sampling temperature.") var temperature: Float = 1.0
-    @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the simulator's frames.") var keymap: String?
+    @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the recorded frames, and measures how long a held-out prompt persists under noop (PSNR of 16 frames against the prompt's reconstruction).") var keymap: String?
     @Option(help: "Clips for the rollout comparison (each plays 16 frames twice).") var rolloutClips = 16
     @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
     @Option(help: "Also write figures here: tokenizer.png (real over reconstructed frames) and, with --dynamics, latent_actions.png (each latent action held for 8 frames from one held-out frame, a row each, as in the paper's figure).")
@@ -139,18 +139,24 @@ struct EvalCommand: ParsableCommand {
                 report["latent_action_names"] = (0..<world.actionCount).map { world.actionName($0) }
             }
             if let keyMap {
+                let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature))
+                let windows = (trainingClipLength(dynamicsFile.metadata), tokenizerWindow)
+                func world(_ prompt: Frame, _ worldSeed: UInt64) throws -> WorldModel {
+                    try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap, settings: settings, prompt: .fixed([prompt]),
+                                   weightHashes: [:], trainedWindows: windows, seed: worldSeed)
+                }
+                // From held-out first frames, 16 frames of noop: does the scene stay?
+                let prompts = Evaluation.clips(dataset, length: 1, count: rolloutClips).map {
+                    ClipSampler.frames(dataset, clips: [$0], length: 1).frame(batch: 0, time: 0)
+                }
+                let persistence = try withoutGradient { try Evaluation.promptPersistence(prompts: prompts, steps: 16, seed: seed, makeWorld: world) }
+                report["prompt_persistence_psnr"] = persistence.map { rounded($0, 2) }
+                for t in [1, 4, 16] { report["prompt_persistence_psnr_t\(t)"] = rounded(persistence[t - 1], 2) }
                 let horizons = [1, 4, 16]
                 let clips = Evaluation.clips(dataset, length: horizons.max()! + 1, count: rolloutClips)
                     .filter { dataset.episodes[$0.episode].actions != nil }
                 guard !clips.isEmpty else { throw ValidationError("the rollout comparison needs episodes of at least 17 frames with actions.csv in \(data)") }
-                let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature))
-                let windows = (trainingClipLength(dynamicsFile.metadata), tokenizerWindow)
-                let rollouts = try withoutGradient {
-                    try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed) { prompt, worldSeed in
-                        try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap, settings: settings, prompt: .fixed([prompt]),
-                                       weightHashes: [:], trainedWindows: windows, seed: worldSeed)
-                    }
-                }
+                let rollouts = try withoutGradient { try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed, makeWorld: world) }
                 report["rollout_clips"] = rollouts.clips
                 for h in horizons {
                     report["rollout_psnr_t\(h)_mapped"] = rounded(rollouts.mapped[h]!, 2)

@@ -48,6 +48,11 @@ final class EvalCLITests: XCTestCase {
             XCTAssertNotNil(report[key] as? NSNumber, "\(key) in \(output)")
         }
         XCTAssertEqual(report["rollout_clips"] as? Int, 1)
+        // 16 noop frames from a held-out prompt, each a PSNR against its reconstruction.
+        let persistence = try XCTUnwrap(report["prompt_persistence_psnr"] as? [Double], output)
+        XCTAssertEqual(persistence.count, 16)
+        XCTAssertTrue(persistence.allSatisfy { $0.isFinite && $0 > 0 }, "\(persistence)")
+        XCTAssertEqual(report["prompt_persistence_psnr_t16"] as? Double, persistence[15])
         // 8 rows (one per latent) of the prompt and 8 generated frames, each 16x48 at scale 2, 2 px gutters.
         let actions = try PNG.read(directory + "/pictures/latent_actions.png")
         XCTAssertEqual(actions.width, 9 * (32 + 2) + 2)
