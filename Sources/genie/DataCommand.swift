@@ -97,6 +97,9 @@ struct DataContactSheet: ParsableCommand {
     @Option(help: "With --data: episodes (rows) to draw.")
     var rows: Int = 4
 
+    @Option(help: "With --data: frames (columns) per episode, spread evenly from its first frame to its last.")
+    var columns: Int = 8
+
     @Option(help: ArgumentHelp("With --data: the size each frame is drawn at, before --scale; frames of another aspect are centre-cropped (not letterboxed), then area-averaged.", valueName: "WxH"))
     var frameSize: String = "64x64"
 
@@ -111,7 +114,7 @@ struct DataContactSheet: ParsableCommand {
 
     func validate() throws {
         guard (1...8).contains(scale) else { throw ValidationError("--scale must be 1...8") }
-        guard (1...64).contains(rows) else { throw ValidationError("--rows must be 1...64") }
+        guard (1...64).contains(rows), (1...64).contains(columns) else { throw ValidationError("--rows and --columns must be 1...64") }
         guard FrameSize(parsing: frameSize) != nil else { throw ValidationError("--frame-size must be WxH or N, e.g. 64x64") }
     }
 
@@ -119,9 +122,9 @@ struct DataContactSheet: ParsableCommand {
         let sheet: Frame
         if let data {
             let dataset = try VideoDataset(root: data, maxEpisodes: rows, frameSize: FrameSize(parsing: frameSize)!)
-            // Eight columns spread over each episode, first and last frame included.
+            // Columns spread over each episode, first and last frame included.
             let grid = dataset.episodes.map { episode in
-                (0..<8).map { c in episode.frames[c * (episode.frames.count - 1) / 7] }
+                (0..<columns).map { c in episode.frames[columns == 1 ? 0 : c * (episode.frames.count - 1) / (columns - 1)] }
             }
             sheet = FrameGrid.make(grid, scale: scale)
         } else {
