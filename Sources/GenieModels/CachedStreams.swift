@@ -19,43 +19,27 @@ public final class DynamicsStream {
     /// Absolute index of the frame the next call computes.
     public var nextFrame: Int { cache.nextFrame }
 
-    /// Input embedding [1, 1, S, d] of one frame: its tokens (mask token where masked),
-    /// spatial positions, and the action that led to it (`model.noAction` for frame 0).
-    func embedFrame(tokens: [Int32], action: Int32) -> Tensor {
-        let s = model.config.tokensPerFrame
-        precondition(tokens.count == s, "dynamics: \(tokens.count) tokens for a frame of \(s)")
-        precondition(action >= 0 && action <= model.noAction, "dynamics: action \(action) outside 0...\(model.noAction)")
-        let x = add(model.tokenEmbedding(tokens, shape: [1, 1, s]), model.spatialPositions.value)
-        return add(x, model.actionEmbedding([action], shape: [1, 1, 1]))
-    }
-
     /// Logits [1, 1, S, K] of the frame being generated, given its partly masked tokens and
     /// the action into it. Recomputes only this frame; commits nothing.
     public func logits(tokens: [Int32], action: Int32) -> Tensor {
-        withoutGradient { model.head(model.transformer.forwardFrame(embedFrame(tokens: tokens, action: action), cache: cache)) }
+        withoutGradient { model.logits(frameTokens: tokens, action: action, cache: cache) }
     }
 
     /// Adds a final frame (a prompt frame, or a generated one) to the context: one pass to
     /// compute its keys and values as an unmasked frame, then commit them.
     public func append(tokens: [Int32], action: Int32) {
-        withoutGradient { _ = model.transformer.forwardFrame(embedFrame(tokens: tokens, action: action), cache: cache) }
+        _ = logits(tokens: tokens, action: action)
         cache.commit()
     }
 
-    /// MaskGIT decoding of the next frame's tokens under `action` (same schedule and sampler
-    /// as `generateNextFrame`), without adding the frame to the context.
+    /// MaskGIT decoding of the next frame's tokens under `action`, without adding the frame
+    /// to the context.
     public func sampleTokens(action: Int32, settings: MaskGITSettings, generator: inout RandomGenerator) -> [Int32] {
-        let s = model.config.tokensPerFrame, k = model.config.codebookSize
-        var tokens = [Int32](repeating: model.maskToken, count: s)
-        var masked = [Bool](repeating: true, count: s)
-        for i in 0..<settings.iterations {
-            let input = zip(tokens, masked).map { $1 ? model.maskToken : $0 }
-            let out = logits(tokens: input, action: action)
-            let keep = maskedAfterIteration(i, of: settings.iterations, total: s)
-            maskGITStep(logits: out.data, codes: k, tokens: &tokens, masked: &masked, keepMasked: keep,
-                        temperature: settings.temperature, generator: &generator)
+        var out = Tensor.scalar(0)
+        return maskGITDecode(model: model, settings: settings, generator: &generator) { tokens in
+            out = logits(tokens: tokens, action: action)
+            return UnsafePointer(out.data)
         }
-        return tokens
     }
 
     /// Generates the next frame's tokens and adds the frame to the context.
@@ -81,12 +65,8 @@ public final class DecoderStream {
     public func decodePixels(codes: [Int32]) -> Tensor {
         let c = tokenizer.config
         precondition(codes.count == c.tokensPerFrame, "decoder: \(codes.count) codes for a frame of \(c.tokensPerFrame)")
-        let pixels = withoutGradient { () -> Tensor in
-            let x = add(tokenizer.fromCode(tokenizer.quantizer.vectors(codes, shape: [1, 1, c.tokensPerFrame])),
-                        tokenizer.decoderPositions.value)
-            let tokens = tokenizer.toPixels(tokenizer.decoder.forwardFrame(x, cache: cache))
-            let frames = unpatchify(tokens, patch: c.patch, height: c.frameHeight, width: c.frameWidth, channels: c.channels)
-            return add(scale(frames, 0.5), Tensor.scalar(0.5))
+        let pixels = withoutGradient {
+            tokenizer.decode(vectors: tokenizer.quantizer.vectors(codes, shape: [1, 1, c.tokensPerFrame]), cache: cache)
         }
         cache.commit()
         return pixels

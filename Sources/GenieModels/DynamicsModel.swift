@@ -55,6 +55,15 @@ public final class DynamicsModel: Module {
         // Frame 0 of each clip gets "no action"; frame i gets the action of transition i−1 → i.
         var frameActions = [Int32](repeating: noAction, count: b * t)
         for bi in 0..<b { for i in 1..<t { frameActions[bi * t + i] = actions[bi * (t - 1) + i - 1] } }
+        return embed(tokens: tokens, frameActions: frameActions, batch: b, frames: t)
+    }
+
+    /// Input embeddings [B, T, S, d] for tokens [B·T·S] and, per frame, the action that led
+    /// to it (`noAction` for a clip's first frame).
+    public func embed(tokens: [Int32], frameActions: [Int32], batch b: Int, frames t: Int) -> Tensor {
+        let s = config.tokensPerFrame
+        precondition(tokens.count == b * t * s, "dynamics: \(tokens.count) tokens for \(b)x\(t)x\(s)")
+        precondition(frameActions.count == b * t && frameActions.allSatisfy { $0 >= 0 && $0 <= noAction }, "dynamics: bad frame actions")
         let x = add(tokenEmbedding(tokens, shape: [b, t, s]), spatialPositions.value)
         return add(x, actionEmbedding(frameActions, shape: [b, t, 1]))
     }
@@ -62,6 +71,12 @@ public final class DynamicsModel: Module {
     /// Logits [B, T, S, K] over codes.
     public func logits(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, timeOffset: Int = 0) -> Tensor {
         head(transformer(embed(tokens: tokens, actions: actions, batch: batch, frames: frames), timeOffset: timeOffset))
+    }
+
+    /// Logits [1, 1, S, K] of one new frame, given the action that led to it, through a
+    /// temporal KV cache holding the frames before it (play: see `DynamicsStream`).
+    public func logits(frameTokens: [Int32], action: Int32, cache: TransformerCache) -> Tensor {
+        head(transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache))
     }
 
     /// The MaskGIT training mask: frame 0 is never masked; in frames after it each token is

@@ -58,6 +58,23 @@ public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inou
     }
 }
 
+/// MaskGIT decoding of one frame's S tokens: all start masked; each of `settings.iterations`
+/// rounds scores the frame (`frameLogits` gives [S, K] logits for the partly masked tokens)
+/// and commits the most confident draws, on the cosine schedule.
+public func maskGITDecode(model: DynamicsModel, settings: MaskGITSettings, generator: inout RandomGenerator,
+                          frameLogits: (_ tokens: [Int32]) -> UnsafePointer<Float>) -> [Int32] {
+    let s = model.config.tokensPerFrame
+    // Tokens not yet committed hold the mask token, so `tokens` is always the model's input.
+    var tokens = [Int32](repeating: model.maskToken, count: s)
+    var masked = [Bool](repeating: true, count: s)
+    for i in 0..<settings.iterations {
+        let keep = maskedAfterIteration(i, of: settings.iterations, total: s)
+        maskGITStep(logits: frameLogits(tokens), codes: model.config.codebookSize, tokens: &tokens, masked: &masked,
+                    keepMasked: keep, temperature: settings.temperature, generator: &generator)
+    }
+    return tokens
+}
+
 /// Generates the next frame's tokens by MaskGIT without caches: the whole context is run
 /// through the model at every iteration. The reference the cached inference core is checked
 /// against, and good enough for evaluation.
@@ -69,14 +86,9 @@ public func generateNextFrame(model: DynamicsModel, context: [Int32], actions: [
     let s = model.config.tokensPerFrame, k = model.config.codebookSize
     let t = context.count / s + 1
     precondition(actions.count == t - 1, "generateNextFrame: need one action per transition")
-    var tokens = [Int32](repeating: model.maskToken, count: s)
-    var masked = [Bool](repeating: true, count: s)
-    for i in 0..<settings.iterations {
-        let input = context + tokens.enumerated().map { masked[$0.offset] ? model.maskToken : $0.element }
-        let logits = withoutGradient { model.logits(tokens: input, actions: actions, batch: 1, frames: t, timeOffset: timeOffset) }
-        let keep = maskedAfterIteration(i, of: settings.iterations, total: s)
-        maskGITStep(logits: logits.data + (t - 1) * s * k, codes: k, tokens: &tokens, masked: &masked,
-                    keepMasked: keep, temperature: settings.temperature, generator: &generator)
+    var logits = Tensor.scalar(0)
+    return maskGITDecode(model: model, settings: settings, generator: &generator) { tokens in
+        logits = withoutGradient { model.logits(tokens: context + tokens, actions: actions, batch: 1, frames: t, timeOffset: timeOffset) }
+        return UnsafePointer(logits.data + (t - 1) * s * k)
     }
-    return tokens
 }

@@ -34,13 +34,22 @@ public final class AxisAttention: Module {
 
     var causal: Bool { axis == .temporal }
 
-    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0) -> Tensor {
+    /// x: [B, T, S, C]; `timeOffset` is the absolute index of frame 0 (rotary positions).
+    /// With a `cache` (temporal attention on one new frame, B = T = 1), the frame's key and
+    /// value are written into it and the frame's queries attend over every cached frame and
+    /// itself: no mask is needed, the cache holds only the past and the frame.
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TemporalKVCache? = nil) -> Tensor {
         var q = query(x), k = key(x)
         if axis == .temporal {
             q = rotaryEmbedding(q, heads: heads, axis: .temporal, offset: timeOffset)
             k = rotaryEmbedding(k, heads: heads, axis: .temporal, offset: timeOffset)
         }
-        return output(attention(query: q, key: k, value: value(x), heads: heads, axis: axis, causal: causal))
+        guard let cache else {
+            return output(attention(query: q, key: k, value: value(x), heads: heads, axis: axis, causal: causal))
+        }
+        precondition(axis == .temporal, "only temporal attention is cached")
+        cache.write(key: k, value: value(x))
+        return output(attention(query: q, key: cache.keys, value: cache.values, heads: heads, axis: .temporal, causal: false))
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -80,9 +89,11 @@ public final class STBlock: Module {
     }
 
     /// x: [B, T, S, C]. `timeOffset` is the absolute index of frame 0 (for rotary positions).
-    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0) -> Tensor {
+    /// With a `cache`, x is one new frame whose temporal attention also sees the cached
+    /// past frames (committing the frame is the caller's business).
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TemporalKVCache? = nil) -> Tensor {
         var h = add(x, spatial(spatialNorm(x)))
-        h = add(h, temporal(temporalNorm(h), timeOffset: timeOffset))
+        h = add(h, temporal(temporalNorm(h), timeOffset: timeOffset, cache: cache))
         return add(h, feedForward(feedForwardNorm(h)))
     }
 
@@ -103,9 +114,18 @@ public final class STTransformer: Module {
         finalNorm = LayerNorm(config.width)
     }
 
-    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0) -> Tensor {
+    /// x: [B, T, S, C] from absolute frame `timeOffset` on. With a `cache` (play: one frame
+    /// at a time), x is the single frame `cache.nextFrame`, each block's temporal attention
+    /// reads and extends its layer of the cache; call `cache.commit()` once the frame is final.
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TransformerCache? = nil) -> Tensor {
         var h = x
-        for block in blocks { h = block(h, timeOffset: timeOffset) }
+        if let cache {
+            precondition(x.shape[0] == 1 && x.shape[1] == 1, "a cached forward takes one frame, not \(x.shape)")
+            precondition(cache.layers.count == blocks.count, "cache has \(cache.layers.count) layers for \(blocks.count) blocks")
+            for (block, layer) in zip(blocks, cache.layers) { h = block(h, timeOffset: cache.nextFrame, cache: layer) }
+        } else {
+            for block in blocks { h = block(h, timeOffset: timeOffset) }
+        }
         return finalNorm(h)
     }
 

@@ -90,33 +90,3 @@ public final class TransformerCache {
         nextFrame += 1
     }
 }
-
-extension STBlock {
-    /// The block on ONE new frame x [1, 1, S, C] at absolute frame index `frame`: spatial
-    /// attention within the frame, temporal attention of its queries over the cached past
-    /// frames and itself, then the feed-forward layer. Writes the frame's key/value into
-    /// `cache` (committing is the caller's business).
-    public func forwardFrame(_ x: Tensor, frame: Int, cache: TemporalKVCache) -> Tensor {
-        var h = add(x, spatial(spatialNorm(x)))
-        let n = temporalNorm(h)
-        let q = rotaryEmbedding(temporal.query(n), heads: temporal.heads, axis: .temporal, offset: frame)
-        let k = rotaryEmbedding(temporal.key(n), heads: temporal.heads, axis: .temporal, offset: frame)
-        cache.write(key: k, value: temporal.value(n))
-        // One query row per position sees every cached key: no mask needed (causality is
-        // built in: the cache holds only the past and the frame itself).
-        let a = attention(query: q, key: cache.keys, value: cache.values, heads: temporal.heads, axis: .temporal, causal: false)
-        h = add(h, temporal.output(a))
-        return add(h, feedForward(feedForwardNorm(h)))
-    }
-}
-
-extension STTransformer {
-    /// The stack on one new frame x [1, 1, S, C] with a per-layer temporal cache; the frame's
-    /// absolute index is `cache.nextFrame`. Call `cache.commit()` once the frame is final.
-    public func forwardFrame(_ x: Tensor, cache: TransformerCache) -> Tensor {
-        precondition(cache.layers.count == blocks.count, "cache has \(cache.layers.count) layers for \(blocks.count) blocks")
-        var h = x
-        for (block, layer) in zip(blocks, cache.layers) { h = block.forwardFrame(h, frame: cache.nextFrame, cache: layer) }
-        return finalNorm(h)
-    }
-}

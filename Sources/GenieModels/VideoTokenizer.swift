@@ -69,9 +69,10 @@ public final class VideoTokenizer: Module {
     }
 
     /// Pixels [B, T, H, W, C] in about [0, 1] from code vectors [B, T, S, codeDimension].
-    public func decode(vectors: Tensor, timeOffset: Int = 0) -> Tensor {
+    /// With a `cache` (play), one frame decoded after the cached ones (see `DecoderStream`).
+    public func decode(vectors: Tensor, timeOffset: Int = 0, cache: TransformerCache? = nil) -> Tensor {
         let x = add(fromCode(vectors), decoderPositions.value)
-        let tokens = toPixels(decoder(x, timeOffset: timeOffset))
+        let tokens = toPixels(decoder(x, timeOffset: timeOffset, cache: cache))
         let (b, t) = (vectors.shape[0], vectors.shape[1])
         let frames = unpatchify(tokens, patch: config.patch, height: config.frameHeight, width: config.frameWidth, channels: config.channels)
         precondition(frames.shape == [b, t, config.frameHeight, config.frameWidth, config.channels])

@@ -224,10 +224,18 @@ final class WorldModelTests: XCTestCase {
         let eightActions = LatentKeyMap(latentActions: 8, controls: [:])
         XCTAssertThrowsError(try WorldModel(tokenizer: tokenizer, dynamics: DynamicsModel(tinyDynamicsConfig(), seed: 2), keyMap: eightActions,
                                             prompt: prompt, weightHashes: [:])) { XCTAssertTrue("\($0)".contains("key map"), "\($0)") }
-        // A prompt of the wrong size.
-        let world = try WorldModel(tokenizer: tokenizer, dynamics: DynamicsModel(tinyDynamicsConfig(), seed: 2), keyMap: nil,
-                                   prompt: .fixed([Frame(width: 16, height: 8)]), weightHashes: [:])
-        XCTAssertThrowsError(try world.reset(seed: 0)) { XCTAssertTrue("\($0)".contains("16x8"), "\($0)") }
+        // A prompt of another size is brought to the model's frames: the same world as the
+        // prompt fitted beforehand.
+        var wide = Frame(width: 16, height: 8)
+        for x in 0..<16 { for y in 0..<8 { wide[x, y] = RGB(UInt8(x * 15), UInt8(y * 30), 90) } }
+        let fitted = wide.fitted(to: FrameSize(width: 8, height: 8))
+        let worlds = try [wide, fitted].map {
+            try WorldModel(tokenizer: tokenizer, dynamics: DynamicsModel(tinyDynamicsConfig(), seed: 2), keyMap: nil, prompt: .fixed([$0]), weightHashes: [:])
+        }
+        let first = try worlds.map { try $0.reset(seed: 0) }
+        XCTAssertEqual([first[0].width, first[0].height], [8, 8])
+        XCTAssertEqual(first[0], first[1])
+        XCTAssertEqual(try worlds[0].step(1), try worlds[1].step(1))
     }
 
     func testLoadChecksKindsAndPairsOfFiles() throws {
