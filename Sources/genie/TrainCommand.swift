@@ -84,7 +84,9 @@ struct CommonTrainingOptions: ParsableArguments {
             throw ValidationError("\(out) already holds a \(task.kind) run: pass --resume to continue it, or choose another --out")
         }
         let provenance = ["command": CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
-                          "data": data, "data_seed": String(dataSeed), "seed": String(seed)]
+                          "data": data, "data_seed": String(dataSeed), "seed": String(seed),
+                          // Play and evaluation size their windows by it (`trainingClipLength`).
+                          "clip": String(clip)]
         let trainer = try Trainer(task: task, options: options, runDirectory: out, provenance: provenance)
         if resume {
             try trainer.resume()
