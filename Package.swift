@@ -36,7 +36,7 @@ let package = Package(
         // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
         .target(name: "GenieTensor", dependencies: ["CBLAS", "GenieSupport"], swiftSettings: engineCodeGeneration),
         // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
-        .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia"]),
+        .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia", "GenieSupport"]),
         // Data loading, trainers, checkpoints and metrics.
         .target(name: "GenieTraining", dependencies: ["GenieModels", "GenieTensor", "GenieMedia", "GenieSupport"]),
         // Frames, PNG I/O, action traces and the World protocol.

@@ -20,6 +20,11 @@ public struct Trace: Codable, Equatable, Sendable {
     /// The trace format version this code reads and writes.
     public static let currentVersion = 1
     public static let formatName = "genie-trace"
+    /// The fastest tick rate a trace may claim (replay's own --fps limit).
+    public static let maximumFPS = 1000.0
+    /// The latest time a step may claim: a week. Replay waits for each step's time, so a
+    /// damaged 1e300 would otherwise freeze it.
+    public static let maximumSeconds = 7 * 86400.0
 
     /// The world a trace was recorded on: `kind` picks the implementation, `identity` pins it.
     public struct WorldInfo: Codable, Equatable, Sendable {
@@ -92,10 +97,19 @@ public struct Trace: Codable, Equatable, Sendable {
     /// The number of frames the trace describes: the reset frame plus one per step.
     public var frameCount: Int { steps.count + 1 }
 
-    /// Whether frame `index` was written as a PNG while recording.
+    /// Whether frame `index` was written as a PNG while recording. A binary search over the
+    /// ranges (validated as increasing), so that replaying many ranges stays linear.
     public func wasRecorded(_ index: Int) -> Bool {
-        recordedFrames.contains { $0[0] <= index && index <= $0[1] }
+        var low = 0, high = recordedFrames.count
+        while low < high {
+            let middle = (low + high) / 2
+            if recordedFrames[middle][1] < index { low = middle + 1 } else { high = middle }
+        }
+        return low < recordedFrames.count && recordedFrames[low][0] <= index
     }
+
+    /// The last frame written as a PNG while recording, or nil when none was.
+    public var lastRecordedFrame: Int? { recordedFrames.last?[1] }
 
     /// Marks frame `index` as recorded, extending the last range when it is the next frame.
     public mutating func markRecorded(_ index: Int) {
@@ -179,13 +193,19 @@ public struct Trace: Codable, Equatable, Sendable {
             throw TraceError.unsupportedVersion(name, found: version, supported: Trace.currentVersion)
         }
         guard !world.kind.isEmpty else { throw bad("world.kind", "empty") }
+        // Replay resets the world with `seed`: an identity naming another seed names another world.
+        if let identitySeed = world.identity["seed"], identitySeed != String(seed) {
+            throw bad("seed", "\(seed) disagrees with the world identity's seed \"\(identitySeed)\"")
+        }
         guard frame.width > 0, frame.height > 0, frame.width <= 4096, frame.height <= 4096 else {
             throw bad("frame", "size \(frame.width)x\(frame.height) is not between 1 and 4096")
         }
         guard (1...8).contains(actionNames.count) else {
             throw bad("action_names", "has \(actionNames.count) names; a world has 1 to 8 actions")
         }
-        guard settings.fps > 0, settings.fps.isFinite else { throw bad("settings.fps", "\(settings.fps) is not positive") }
+        guard settings.fps > 0, settings.fps <= Trace.maximumFPS else {
+            throw bad("settings.fps", "\(settings.fps) is not between 0 and \(Int(Trace.maximumFPS))")
+        }
         guard settings.mode == "realtime" || settings.mode == "step" else {
             throw bad("settings.mode", "\"\(settings.mode)\" is neither \"realtime\" nor \"step\"")
         }
@@ -194,8 +214,8 @@ public struct Trace: Codable, Equatable, Sendable {
             guard (0..<actionNames.count).contains(step.action) else {
                 throw TraceError.actionOutOfRange(name, step: i, action: step.action, actionCount: actionNames.count)
             }
-            guard step.time.isFinite, step.time >= previousTime else {
-                throw bad("steps[\(i)].time", "\(step.time) is negative or earlier than the step before")
+            guard step.time >= previousTime, step.time <= Trace.maximumSeconds else {
+                throw bad("steps[\(i)].time", "\(step.time) is not between the step before (\(previousTime)) and \(Int(Trace.maximumSeconds)) seconds")
             }
             previousTime = step.time
         }
