@@ -58,10 +58,10 @@ let package = Package(
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
-        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia"]),
-        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"], exclude: ["Fixtures"]),
+        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia", "GenieSupport"]),
+        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia", "GenieTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
-        .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),
+        .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia", "GenieTensor"]),
         // End-to-end tests that run the built `genie` executable.
         .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieTensor"]),
     ]

@@ -254,15 +254,15 @@ public struct Trace: Codable, Equatable, Sendable {
         }
     }
 
-    /// Replays the trace on `world`: resets it with the trace's seed and applies every step,
-    /// calling `body(index, frame)` for frame 0 (the reset frame) and each frame after it.
-    /// Return false from `body` to stop early.
-    public func replay(on world: any World, name: String = "<memory>",
+    /// Replays the trace on `world`: resets it with the trace's seed and applies the steps,
+    /// calling `body(index, frame)` for frame 0 (the reset frame) and each frame after it, up
+    /// to frame `last` (default: the last frame). Return false from `body` to stop early.
+    public func replay(on world: any World, name: String = "<memory>", through last: Int? = nil,
                        _ body: (Int, Frame) throws -> Bool) throws {
         try check(against: world, name: name)
         var frame = try world.reset(seed: seed)
         guard try body(0, frame) else { return }
-        for (i, step) in steps.enumerated() {
+        for (i, step) in steps.prefix(max(0, last ?? steps.count)).enumerated() {
             frame = try world.step(step.action)
             guard try body(i + 1, frame) else { return }
         }

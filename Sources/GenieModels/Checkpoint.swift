@@ -106,7 +106,9 @@ public enum Checkpoint {
         case .valueNotFound(_, let context): return "\(path(context.codingPath)) is null"
         case .typeMismatch(let type, let context): return "\(path(context.codingPath)) is not a valid \(type)"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "genie.config is not valid JSON" : "\(path(context.codingPath)) is not a valid value"
+            // Foundation's own reason is short here ("Number 1e+30 is not representable in Swift.").
+            let reason = context.debugDescription.split(whereSeparator: \.isNewline).first.map(String.init) ?? "not valid JSON"
+            return context.codingPath.isEmpty ? "genie.config: \(reason)" : "\(path(context.codingPath)) is not a valid value"
         @unknown default: return "genie.config cannot be decoded"
         }
     }

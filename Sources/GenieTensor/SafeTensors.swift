@@ -184,8 +184,9 @@ public struct SafeTensorsFile {
     }
 
     /// A JSON number that is a whole number in 0...limit, else nil (never traps on 1e300 or 2.5).
+    /// (`true` reads as 1: Foundation's JSON gives booleans as numbers.)
     private static func wholeNumber(_ value: Any, atMost limit: Int) -> Int? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        guard let number = value as? NSNumber else { return nil }
         let d = number.doubleValue
         guard d.isFinite, d >= 0, d <= Double(limit), d == d.rounded(.towardZero) else { return nil }
         return Int(d)
@@ -214,6 +215,12 @@ public struct SafeTensorsFile {
     /// Serialises tensors (in the given order) and metadata, with the checksum.
     public static func serialize(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
                                  type: StorageType = .float32) -> Data {
+        serialize(tensors, metadata: metadata, type: type, checksum: true)
+    }
+
+    /// Serialises with or without the checksum (without: as older genie wrote, for tests).
+    static func serialize(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], type: StorageType,
+                          checksum withChecksum: Bool) -> Data {
         var entries: [Entry] = []
         var offset = 0
         for (name, t) in tensors {
@@ -229,7 +236,9 @@ public struct SafeTensorsFile {
         }
         var checked = metadata
         checked[checksumKey] = nil
-        checked[checksumKey] = body.withUnsafeBufferPointer { checksum(header: headerJSON(entries, metadata: checked), data: $0) }
+        if withChecksum {
+            checked[checksumKey] = body.withUnsafeBufferPointer { checksum(header: headerJSON(entries, metadata: checked), data: $0) }
+        }
         var headerBytes = Array(headerJSON(entries, metadata: checked).utf8)
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
         var out = Data(capacity: 8 + headerBytes.count + offset)

@@ -61,12 +61,12 @@ struct ReplayCommand: ParsableCommand {
         var written = 0
         // Steps past the last frame to write cannot change what is written: stop there.
         guard let last = allFrames ? trace.frameCount - 1 : trace.lastRecordedFrame else { return 0 }
-        try trace.replay(on: world, name: traceName) { index, frame in
+        try trace.replay(on: world, name: traceName, through: last) { index, frame in
             if allFrames || trace.wasRecorded(index) {
                 try PNG.write(frame, to: (directory as NSString).appendingPathComponent(Trace.frameFileName(index)))
                 written += 1
             }
-            return index < last
+            return true
         }
         return written
     }
