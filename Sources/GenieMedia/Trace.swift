@@ -138,7 +138,7 @@ public struct Trace: Codable, Equatable, Sendable {
     /// Writes the trace atomically to `path`.
     public func write(to path: String) throws {
         do { try AtomicFile.write(try encoded(), to: path) } catch {
-            throw TraceError.writeFailed(path, reason: "\(error)")
+            throw TraceError.writeFailed(path, reason: ErrorMessage.line(error))
         }
     }
 
@@ -302,15 +302,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
 
     /// Turns a Foundation decoding error into a message naming the field.
     init(name: String, decoding error: DecodingError) {
-        func path(_ codingPath: [CodingKey], _ last: CodingKey? = nil) -> String {
-            var keys = codingPath
-            if let last { keys.append(last) }
-            var s = ""
-            for k in keys {
-                if let i = k.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + k.stringValue }
-            }
-            return s.isEmpty ? "<top level>" : s
-        }
+        func path(_ codingPath: [CodingKey], _ last: CodingKey? = nil) -> String { fieldPath(codingPath + (last.map { [$0] } ?? [])) }
         switch error {
         case .keyNotFound(let key, let context):
             self = .missingField(name, field: path(context.codingPath, key))

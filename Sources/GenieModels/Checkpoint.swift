@@ -1,4 +1,5 @@
 import Foundation
+import GenieSupport
 import GenieTensor
 
 /// Why a checkpoint cannot be used for what it was given for.
@@ -96,11 +97,9 @@ public enum Checkpoint {
         try load(path, kind: "dynamics", as: DynamicsConfig.self) { DynamicsModel($0, seed: 0) }
     }
 
-    /// A decoding error as one line naming the field ("encoder.width: expected Int").
+    /// A decoding error as one line naming the field ("encoder.width is not a valid Int").
     static func decodingReason(_ error: DecodingError) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
+        let path = fieldPath
         switch error {
         case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
         case .valueNotFound(_, let context): return "\(path(context.codingPath)) is null"

@@ -6,7 +6,8 @@ import Foundation
 public enum ErrorMessage {
     /// The error's message on one line.
     public static func line(_ error: Error) -> String {
-        oneLine(fileSystemReason(error) ?? (error as? CustomStringConvertible)?.description ?? "\(error)")
+        // Every other error of genie describes itself in its own words.
+        oneLine(fileSystemReason(error) ?? String(describing: error))
     }
 
     /// `text` with its lines joined by spaces.

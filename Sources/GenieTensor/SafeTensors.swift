@@ -255,7 +255,7 @@ public struct SafeTensorsFile {
         do {
             try AtomicFile.write(serialize(tensors, metadata: metadata, type: type), to: path)
         } catch {
-            throw SafeTensorsError.writeFailed(path, reason: "\(error)")
+            throw SafeTensorsError.writeFailed(path, reason: ErrorMessage.line(error))
         }
     }
 
