@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GenieMedia
 @testable import GenieModels
 @testable import GenieTensor
 
@@ -138,5 +139,28 @@ final class CheckpointFuzzTests: XCTestCase {
             var d = tinyDynamicsConfig(); d.transformer = tf
             XCTAssertEqual(d.parameterCount, DynamicsModel(d, seed: 1).parameterCount)
         }
+    }
+
+    /// With GENIE_FUZZ_CORPUS=DIR: writes the corpus for Tests/Fuzz/run_corpus.sh, which runs
+    /// the built genie on every case in a process of its own (so that a crash or a hang is
+    /// counted, not fatal). DIR/checkpoints/<kind>/original.safetensors, case_NNNN.safetensors,
+    /// and cases.tsv: number, kind, what this loader does with it (loads or refuses), mutation.
+    func testExportCorpusWhenAsked() throws {
+        guard let root = ProcessInfo.processInfo.environment["GENIE_FUZZ_CORPUS"] else { throw XCTSkip("set GENIE_FUZZ_CORPUS=DIR to export") }
+        let folder = root + "/checkpoints"
+        var table = ""
+        for original in try CheckpointCorpus.originals() {
+            try FileManager.default.createDirectory(atPath: folder + "/" + original.kind, withIntermediateDirectories: true)
+            try original.bytes.write(to: URL(fileURLWithPath: folder + "/\(original.kind)/original.safetensors"))
+        }
+        for (i, c) in try CheckpointCorpus.cases(seed: 16).enumerated() {
+            let path = folder + "/\(c.kind)/" + String(format: "case_%04d.safetensors", i)
+            try c.bytes.write(to: URL(fileURLWithPath: path))
+            let loads = (try? loadAndRun(c.kind, path)) != nil
+            table += "\(i)\t\(c.kind)\t\(loads ? "loads" : "refuses")\t\(c.mutation)\n"
+        }
+        try table.write(toFile: folder + "/cases.tsv", atomically: true, encoding: .utf8)
+        var g = RandomGenerator(seed: 5)
+        try PNG.write(Frame(width: 8, height: 8, pixels: (0..<192).map { _ in UInt8(g.nextInt(256)) }), to: folder + "/prompt.png")
     }
 }

@@ -6,9 +6,10 @@ import GenieTensor
 /// values (wrong types, negatives, huge numbers, NaN-like strings, nulls), fields removed,
 /// and the JSON text itself damaged (bytes flipped, inserted, deleted, cut short).
 struct TraceCorpus {
+    /// A trace of the simulator that `genie replay` replays (seed 3 is a night level).
     static func valid() -> Trace {
-        Trace(world: .init(kind: "sim", identity: ["seed": "7", "theme": "day"]), frame: .init(width: 64, height: 64),
-              seed: 7, actionNames: ["noop", "left", "right", "jump"], settings: .init(fps: 10, mode: "realtime"),
+        Trace(world: .init(kind: "sim", identity: ["seed": "3", "theme": "night"]), frame: .init(width: 64, height: 64),
+              seed: 3, actionNames: Control.all, settings: .init(fps: 10, mode: "realtime"),
               steps: (0..<6).map { .init(action: $0 % 4, control: "c\($0)", key: "k", time: 0.1 * Double($0 + 1)) },
               recordedFrames: [[0, 2], [4, 6]])
     }

@@ -42,7 +42,7 @@ final class TraceFuzzTests: XCTestCase {
         var trace = TraceCorpus.valid()
         trace.seed = 8
         XCTAssertThrowsError(try Trace.decode(try trace.encoded(), name: "t.json")) { error in
-            XCTAssertEqual(error as? TraceError, .invalidValue("t.json", field: "seed", reason: "8 disagrees with the world identity's seed \"7\""))
+            XCTAssertEqual(error as? TraceError, .invalidValue("t.json", field: "seed", reason: "8 disagrees with the world identity's seed \"3\""))
         }
     }
 
@@ -78,5 +78,22 @@ final class TraceFuzzTests: XCTestCase {
         seen = []
         try trace.replay(on: FakeWorld(seed: 7), through: 0) { index, _ in seen.append(index); return true }
         XCTAssertEqual(seen, [0])
+    }
+
+    /// With GENIE_FUZZ_CORPUS=DIR: writes DIR/traces/case_NNNN/trace.json for
+    /// Tests/Fuzz/run_corpus.sh, and cases.tsv: number, what decoding does (loads or
+    /// refuses), mutation.
+    func testExportCorpusWhenAsked() throws {
+        guard let root = ProcessInfo.processInfo.environment["GENIE_FUZZ_CORPUS"] else { throw XCTSkip("set GENIE_FUZZ_CORPUS=DIR to export") }
+        var table = ""
+        let cases = try TraceCorpus.fieldCases() + (try TraceCorpus.byteCases(seed: 16, count: 300))
+        for (i, (label, data)) in cases.enumerated() {
+            let folder = root + String(format: "/traces/case_%04d", i)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: folder + "/trace.json"))
+            let loads = (try? Trace.decode(data)) != nil
+            table += "\(i)\t\(loads ? "loads" : "refuses")\t\(label)\n"
+        }
+        try table.write(toFile: root + "/traces/cases.tsv", atomically: true, encoding: .utf8)
     }
 }
