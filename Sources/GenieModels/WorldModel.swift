@@ -22,7 +22,7 @@ public struct WorldModelSettings: Codable, Equatable, Sendable {
     public static let defaultIterations = 8
 
     /// The limits of each setting, shared by the command line and by the traces that name
-    /// them: a million iterations or a window of 10^9 frames is never a real session.
+    /// them: no world is played with a million iterations or a window of 10^9 frames.
     public static let iterationRange = 1...64
     public static let windowRange = 1...1024
 

@@ -73,6 +73,11 @@ struct CommonTrainingOptions: ParsableArguments {
         } catch RunLockError.held(_, let holder) {
             throw ValidationError("\(out) is being written by a running \(kind) training (\(holder)); wait for it to end, or choose another --out")
         }
+        // With the lock held no other writer of this kind is at work here: temporary files
+        // of its checkpoints are left over from a killed run.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where name.hasPrefix(".\(kind).") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(atPath: out + "/" + name)
+        }
     }
 
     /// A model configuration from the command line, checked before the model is built.

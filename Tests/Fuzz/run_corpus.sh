@@ -68,4 +68,4 @@ while IFS=$'\t' read -r number expected mutation; do
     output=$(timeout 30 "$genie" replay "$trace" --out "$work/out" 2>&1)
     classify "$?" "$output" "$expected" "trace $number ($mutation)"
 done < "$dir/traces/cases.tsv"
-echo "traces: $((clean + loaded + crashes + hangs + unclean)) cases: $clean clean errors, $loaded replayed, $crashes crashes, $hangs hangs, $unclean unclean errors"
+echo "traces: $((clean + loaded + crashes + hangs + unclean)) cases: $clean clean errors, $loaded replayed, $crashes crashes, $hangs hangs, $garbage silent garbage, $unclean unclean errors"

@@ -82,6 +82,8 @@ final class HostileInputCLITests: XCTestCase {
                 XCTAssertTrue(output.contains("resumed tokenizer at step \(killedAt!)"), "attempt \(attempt): \(output)")
             }
             XCTAssertEqual(status, 0, "attempt \(attempt): \(output)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory + "/" + out).filter { $0.hasSuffix(".tmp") }
+            XCTAssertEqual(leftovers, [], "attempt \(attempt): temporary files of the killed run remain")
             XCTAssertTrue(try parameters(directory + "/\(out)/tokenizer.safetensors") == expected,
                           "attempt \(attempt) (killed at step \(killedAt.map(String.init) ?? "none")): the resumed run differs from the straight one")
         }
