@@ -135,6 +135,13 @@ final class HostileInputCLITests: XCTestCase {
         try assertOneLineError(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--clips", "1", "--clip-length", "3",
                                 "--pictures", "afile"], contains: "afile")
         try assertOneLineError(["train", "tokenizer", "--data", "nowhere", "--out", "run2"], contains: "nowhere")
+        // A command that still creates its folder through Foundation: the error is translated.
+        var d = DynamicsConfig()
+        d.tokensPerFrame = 12; d.codebookSize = 16; d.actions = 4; d.transformer = t.encoder
+        try Checkpoint.save(DynamicsModel(d, seed: 2), kind: "dynamics", config: d, to: directory + "/dynamics.safetensors")
+        try PNG.write(Frame(width: 16, height: 48, fill: RGB(10, 20, 30)), to: directory + "/prompt.png")
+        try assertOneLineError(["generate", "--weights", ".", "--prompt", "prompt.png", "--actions", "0", "--out", "afile"],
+                               contains: "afile")
         var threeHeads = trainArguments(out: "run3", steps: 2)
         threeHeads[threeHeads.firstIndex(of: "--heads")! + 1] = "3"
         try assertOneLineError(threeHeads, contains: "encoder.heads is 3: a width of 16 does not split into 3 heads of an even size")
