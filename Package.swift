@@ -36,7 +36,7 @@ let package = Package(
         // Engine: tensors, BLAS-backed kernels, tape autograd, optimiser, safetensors.
         .target(name: "GenieTensor", dependencies: ["CBLAS", "GenieSupport"], swiftSettings: engineCodeGeneration),
         // The three Genie networks on one ST-transformer, and the MaskGIT sampler.
-        .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia"]),
+        .target(name: "GenieModels", dependencies: ["GenieTensor", "GenieMedia", "GenieSupport"]),
         // Data loading, trainers, checkpoints and metrics.
         .target(name: "GenieTraining", dependencies: ["GenieModels", "GenieTensor", "GenieMedia", "GenieSupport"]),
         // Frames, PNG I/O, action traces and the World protocol.
@@ -58,10 +58,10 @@ let package = Package(
 
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieTensor", "GenieMedia"]),
-        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia"]),
-        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia"], exclude: ["Fixtures"]),
+        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieModels", "GenieTensor", "GenieMedia", "GenieSupport"]),
+        .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia", "GenieTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
-        .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia"]),
+        .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia", "GenieTensor"]),
         // End-to-end tests that run the built `genie` executable.
         .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieTensor"]),
     ]

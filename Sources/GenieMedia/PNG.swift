@@ -116,7 +116,7 @@ public enum PNG {
         do {
             try AtomicFile.write(data, to: path)
         } catch {
-            throw PNGError.writeFailed(path, reason: "\(error)")
+            throw PNGError.writeFailed(path, reason: ErrorMessage.line(error))
         }
     }
 

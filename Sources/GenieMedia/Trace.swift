@@ -20,6 +20,11 @@ public struct Trace: Codable, Equatable, Sendable {
     /// The trace format version this code reads and writes.
     public static let currentVersion = 1
     public static let formatName = "genie-trace"
+    /// The fastest tick rate a trace may claim (replay's own --fps limit).
+    public static let maximumFPS = 1000.0
+    /// The latest time a step may claim: a week. Replay waits for each step's time, so a
+    /// damaged 1e300 would otherwise freeze it.
+    public static let maximumSeconds = 7 * 86400.0
 
     /// The world a trace was recorded on: `kind` picks the implementation, `identity` pins it.
     public struct WorldInfo: Codable, Equatable, Sendable {
@@ -92,10 +97,19 @@ public struct Trace: Codable, Equatable, Sendable {
     /// The number of frames the trace describes: the reset frame plus one per step.
     public var frameCount: Int { steps.count + 1 }
 
-    /// Whether frame `index` was written as a PNG while recording.
+    /// Whether frame `index` was written as a PNG while recording. A binary search over the
+    /// ranges (validated as increasing), so that replaying many ranges stays linear.
     public func wasRecorded(_ index: Int) -> Bool {
-        recordedFrames.contains { $0[0] <= index && index <= $0[1] }
+        var low = 0, high = recordedFrames.count
+        while low < high {
+            let middle = (low + high) / 2
+            if recordedFrames[middle][1] < index { low = middle + 1 } else { high = middle }
+        }
+        return low < recordedFrames.count && recordedFrames[low][0] <= index
     }
+
+    /// The last frame written as a PNG while recording, or nil when none was.
+    public var lastRecordedFrame: Int? { recordedFrames.last?[1] }
 
     /// Marks frame `index` as recorded, extending the last range when it is the next frame.
     public mutating func markRecorded(_ index: Int) {
@@ -124,7 +138,7 @@ public struct Trace: Codable, Equatable, Sendable {
     /// Writes the trace atomically to `path`.
     public func write(to path: String) throws {
         do { try AtomicFile.write(try encoded(), to: path) } catch {
-            throw TraceError.writeFailed(path, reason: "\(error)")
+            throw TraceError.writeFailed(path, reason: ErrorMessage.line(error))
         }
     }
 
@@ -179,13 +193,19 @@ public struct Trace: Codable, Equatable, Sendable {
             throw TraceError.unsupportedVersion(name, found: version, supported: Trace.currentVersion)
         }
         guard !world.kind.isEmpty else { throw bad("world.kind", "empty") }
+        // Replay resets the world with `seed`: an identity naming another seed names another world.
+        if let identitySeed = world.identity["seed"], identitySeed != String(seed) {
+            throw bad("seed", "\(seed) disagrees with the world identity's seed \"\(identitySeed)\"")
+        }
         guard frame.width > 0, frame.height > 0, frame.width <= 4096, frame.height <= 4096 else {
             throw bad("frame", "size \(frame.width)x\(frame.height) is not between 1 and 4096")
         }
         guard (1...8).contains(actionNames.count) else {
             throw bad("action_names", "has \(actionNames.count) names; a world has 1 to 8 actions")
         }
-        guard settings.fps > 0, settings.fps.isFinite else { throw bad("settings.fps", "\(settings.fps) is not positive") }
+        guard settings.fps > 0, settings.fps <= Trace.maximumFPS else {
+            throw bad("settings.fps", "\(settings.fps) is not between 0 and \(Int(Trace.maximumFPS))")
+        }
         guard settings.mode == "realtime" || settings.mode == "step" else {
             throw bad("settings.mode", "\"\(settings.mode)\" is neither \"realtime\" nor \"step\"")
         }
@@ -194,8 +214,8 @@ public struct Trace: Codable, Equatable, Sendable {
             guard (0..<actionNames.count).contains(step.action) else {
                 throw TraceError.actionOutOfRange(name, step: i, action: step.action, actionCount: actionNames.count)
             }
-            guard step.time.isFinite, step.time >= previousTime else {
-                throw bad("steps[\(i)].time", "\(step.time) is negative or earlier than the step before")
+            guard step.time >= previousTime, step.time <= Trace.maximumSeconds else {
+                throw bad("steps[\(i)].time", "\(step.time) is not between the step before (\(previousTime)) and \(Int(Trace.maximumSeconds)) seconds")
             }
             previousTime = step.time
         }
@@ -234,15 +254,15 @@ public struct Trace: Codable, Equatable, Sendable {
         }
     }
 
-    /// Replays the trace on `world`: resets it with the trace's seed and applies every step,
-    /// calling `body(index, frame)` for frame 0 (the reset frame) and each frame after it.
-    /// Return false from `body` to stop early.
-    public func replay(on world: any World, name: String = "<memory>",
+    /// Replays the trace on `world`: resets it with the trace's seed and applies the steps,
+    /// calling `body(index, frame)` for frame 0 (the reset frame) and each frame after it, up
+    /// to frame `last` (default: the last frame). Return false from `body` to stop early.
+    public func replay(on world: any World, name: String = "<memory>", through last: Int? = nil,
                        _ body: (Int, Frame) throws -> Bool) throws {
         try check(against: world, name: name)
         var frame = try world.reset(seed: seed)
         guard try body(0, frame) else { return }
-        for (i, step) in steps.enumerated() {
+        for (i, step) in steps.prefix(max(0, last ?? steps.count)).enumerated() {
             frame = try world.step(step.action)
             guard try body(i + 1, frame) else { return }
         }
@@ -282,15 +302,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
 
     /// Turns a Foundation decoding error into a message naming the field.
     init(name: String, decoding error: DecodingError) {
-        func path(_ codingPath: [CodingKey], _ last: CodingKey? = nil) -> String {
-            var keys = codingPath
-            if let last { keys.append(last) }
-            var s = ""
-            for k in keys {
-                if let i = k.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + k.stringValue }
-            }
-            return s.isEmpty ? "<top level>" : s
-        }
+        func path(_ codingPath: [CodingKey], _ last: CodingKey? = nil) -> String { fieldPath(codingPath + (last.map { [$0] } ?? [])) }
         switch error {
         case .keyNotFound(let key, let context):
             self = .missingField(name, field: path(context.codingPath, key))

@@ -1,16 +1,22 @@
 import Foundation
+import GenieSupport
 import GenieTensor
 
 /// Why a checkpoint cannot be used for what it was given for.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case wrongKind(String, expected: String, found: String)
     case badConfig(String, reason: String)
+    case invalidConfig(String, reason: String)
+    case wrongSize(String, parameters: Int, stored: Int)
     case mismatched(String)
 
     public var description: String {
         switch self {
         case .wrongKind(let p, let e, let f): return "\(p) is a \(f) checkpoint, but a \(e) checkpoint is needed here"
         case .badConfig(let p, let r): return "\(p): cannot read the model configuration in its metadata: \(r)"
+        case .invalidConfig(let p, let r): return "\(p): the model configuration in its metadata is invalid: \(r)"
+        case .wrongSize(let p, let n, let stored):
+            return "\(p): its configuration describes \(n) parameters but the file holds \(stored) values (damaged, or its configuration was edited)"
         case .mismatched(let r): return "checkpoints do not belong together: \(r)"
         }
     }
@@ -31,42 +37,78 @@ public enum Checkpoint {
         try SafeTensorsFile.write(model.namedParameters(), metadata: metadata, type: type, to: path)
     }
 
-    /// Reads a checkpoint's kind and configuration.
-    public static func config<Config: Decodable>(_ file: SafeTensorsFile, kind: String, as type: Config.Type) throws -> Config {
+    /// Reads a checkpoint's kind and configuration, and checks the configuration's values.
+    public static func config<Config: ModelConfiguration>(_ file: SafeTensorsFile, kind: String, as type: Config.Type) throws -> Config {
         let found = file.metadata["genie.kind"] ?? "unknown (not made by genie)"
         guard found == kind else { throw CheckpointError.wrongKind(file.path, expected: kind, found: found) }
         guard let json = file.metadata["genie.config"] else { throw CheckpointError.badConfig(file.path, reason: "no genie.config") }
-        do { return try JSONDecoder().decode(Config.self, from: Data(json.utf8)) } catch {
-            throw CheckpointError.badConfig(file.path, reason: "\(error)")
+        let config: Config
+        do { config = try JSONDecoder().decode(Config.self, from: Data(json.utf8)) } catch let error as DecodingError {
+            throw CheckpointError.badConfig(file.path, reason: decodingReason(error))
+        } catch {
+            throw CheckpointError.badConfig(file.path, reason: "genie.config is not valid JSON")
+        }
+        do { try config.validate() } catch let error as ModelConfigurationError {
+            throw CheckpointError.invalidConfig(file.path, reason: error.reason)
+        }
+        return config
+    }
+
+    /// Copies every parameter from the file into the model. The file must hold exactly the
+    /// model's tensors, each with the model's shape: a tensor left over means the
+    /// configuration does not describe the weights (a 3-block config over 4 blocks).
+    public static func loadWeights(_ model: Module, from file: SafeTensorsFile, prefix: String = "") throws {
+        let named = model.namedParameters()
+        for (name, parameter) in named {
+            let stored = try file.tensor(prefix + name, shape: parameter.shape)
+            parameter.data.update(from: stored.data, count: parameter.count)
+        }
+        let expected = Set(named.map { prefix + $0.name })
+        if let extra = file.names.first(where: { $0.hasPrefix(prefix) && !expected.contains($0) }) {
+            throw SafeTensorsError.unexpectedTensor(file.path, tensor: extra)
         }
     }
 
-    /// Copies every parameter from the file into the model, checking names and shapes.
-    public static func loadWeights(_ model: Module, from file: SafeTensorsFile) throws {
-        for (name, parameter) in model.namedParameters() {
-            let stored = try file.tensor(name, shape: parameter.shape)
-            parameter.data.update(from: stored.data, count: parameter.count)
+    /// Reads a checkpoint of `kind` and builds its model, validating everything before the
+    /// model is allocated: the configuration's values, and that the parameters it describes
+    /// are as many as the values the file holds (then names and shapes one by one).
+    static func load<Config: ModelConfiguration, Model: Module>(_ path: String, kind: String, as type: Config.Type,
+                                                                build: (Config) -> Model) throws -> (Model, SafeTensorsFile) {
+        let file = try SafeTensorsFile.read(path)
+        let config = try config(file, kind: kind, as: type)
+        let stored = file.elementCount
+        guard config.parameterCount == stored else {
+            throw CheckpointError.wrongSize(path, parameters: config.parameterCount, stored: stored)
         }
+        let model = build(config)
+        try loadWeights(model, from: file)
+        return (model, file)
     }
 
     public static func loadTokenizer(_ path: String) throws -> (VideoTokenizer, SafeTensorsFile) {
-        let file = try SafeTensorsFile.read(path)
-        let model = VideoTokenizer(try config(file, kind: "tokenizer", as: TokenizerConfig.self), seed: 0)
-        try loadWeights(model, from: file)
-        return (model, file)
+        try load(path, kind: "tokenizer", as: TokenizerConfig.self) { VideoTokenizer($0, seed: 0) }
     }
 
     public static func loadLatentActionModel(_ path: String) throws -> (LatentActionModel, SafeTensorsFile) {
-        let file = try SafeTensorsFile.read(path)
-        let model = LatentActionModel(try config(file, kind: "lam", as: LatentActionConfig.self), seed: 0)
-        try loadWeights(model, from: file)
-        return (model, file)
+        try load(path, kind: "lam", as: LatentActionConfig.self) { LatentActionModel($0, seed: 0) }
     }
 
     public static func loadDynamics(_ path: String) throws -> (DynamicsModel, SafeTensorsFile) {
-        let file = try SafeTensorsFile.read(path)
-        let model = DynamicsModel(try config(file, kind: "dynamics", as: DynamicsConfig.self), seed: 0)
-        try loadWeights(model, from: file)
-        return (model, file)
+        try load(path, kind: "dynamics", as: DynamicsConfig.self) { DynamicsModel($0, seed: 0) }
+    }
+
+    /// A decoding error as one line naming the field ("encoder.width is not a valid Int").
+    static func decodingReason(_ error: DecodingError) -> String {
+        let path = fieldPath
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
+        case .valueNotFound(_, let context): return "\(path(context.codingPath)) is null"
+        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) is not a valid \(type)"
+        case .dataCorrupted(let context):
+            // Foundation's own reason is short here ("Number 1e+30 is not representable in Swift.").
+            let reason = context.debugDescription.split(whereSeparator: \.isNewline).first.map(String.init) ?? "not valid JSON"
+            return context.codingPath.isEmpty ? "genie.config: \(reason)" : "\(path(context.codingPath)) is not a valid value"
+        @unknown default: return "genie.config cannot be decoded"
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieSupport
 import GenieTensor
 
 /// How the learned world samples frames; part of its identity, so a trace replays only
@@ -19,6 +20,25 @@ public struct WorldModelSettings: Codable, Equatable, Sendable {
 
     /// The default number of MaskGIT iterations per frame (see docs/inference.md).
     public static let defaultIterations = 8
+
+    /// The limits of each setting, shared by the command line and by the traces that name
+    /// them: no world is played with a million iterations or a window of 10^9 frames.
+    public static let iterationRange = 1...64
+    public static let windowRange = 1...1024
+
+    /// Why these settings cannot run, or nil.
+    public var problem: String? {
+        if !Self.iterationRange.contains(maskGIT.iterations) {
+            return "MaskGIT iterations are \(maskGIT.iterations), outside \(Self.iterationRange.lowerBound)…\(Self.iterationRange.upperBound)"
+        }
+        if !(maskGIT.temperature >= 0 && maskGIT.temperature.isFinite) { return "the temperature is \(maskGIT.temperature), not a number >= 0" }
+        for (name, window) in [("dynamics", dynamicsWindow), ("decoder", decoderWindow)] {
+            if let window, !Self.windowRange.contains(window) {
+                return "the \(name) window is \(window) frames, outside \(Self.windowRange.lowerBound)…\(Self.windowRange.upperBound)"
+            }
+        }
+        return nil
+    }
 }
 
 /// The frames a learned world starts from on `reset(seed:)`.
@@ -112,9 +132,7 @@ public final class WorldModel: World {
             throw CheckpointError.mismatched("the key map is for \(keyMap.latentActions) latent actions but the dynamics model has \(d.actions)")
         }
         guard (1...8).contains(d.actions) else { throw CheckpointError.mismatched("the dynamics model has \(d.actions) actions; play supports 1 to 8") }
-        guard settings.maskGIT.iterations >= 1, settings.maskGIT.temperature >= 0, settings.maskGIT.temperature.isFinite else {
-            throw CheckpointError.mismatched("MaskGIT needs at least 1 iteration and a temperature >= 0")
-        }
+        if let problem = settings.problem { throw CheckpointError.mismatched(problem) }
         self.tokenizer = tokenizer; self.dynamics = dynamics; self.keyMap = keyMap; self.settings = settings
         self.prompt = prompt; self.weightHashes = weightHashes; self.seed = seed
         dynamicsWindow = max(1, settings.dynamicsWindow ?? trainedWindows.dynamics)
@@ -222,26 +240,15 @@ public final class WorldModel: World {
 /// command in the metadata; the trainer's default (16) when absent. Each temporal attention
 /// has only ever seen distances below this, so it is the natural window at play time.
 public func trainingClipLength(_ metadata: [String: String]) -> Int {
-    if let text = metadata["clip"], let n = Int(text), n > 0 { return n }
-    let words = (metadata["command"] ?? "").split(separator: " ").map(String.init)
+    // A clip length outside the window limits is a damaged or edited file: use the default.
+    func usable(_ text: Substring?) -> Int? { text.flatMap { Int($0) }.flatMap { WorldModelSettings.windowRange.contains($0) ? $0 : nil } }
+    if let n = usable(metadata["clip"].map { Substring($0) }) { return n }
+    let words = (metadata["command"] ?? "").split(separator: " ")
     for (i, w) in words.enumerated() {
-        if w == "--clip", i + 1 < words.count, let n = Int(words[i + 1]), n > 0 { return n }
-        if w.hasPrefix("--clip="), let n = Int(w.dropFirst(7)), n > 0 { return n }
+        if w == "--clip", i + 1 < words.count, let n = usable(words[i + 1]) { return n }
+        if w.hasPrefix("--clip="), let n = usable(w.dropFirst(7)) { return n }
     }
     return 16
-}
-
-/// 64-bit FNV-1a: a fast fingerprint of weights and prompts for traces (not a cryptographic hash).
-public struct FNV1a64 {
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    public init() {}
-    public mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for b in bytes { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
-    }
-    public var hex: String {
-        let s = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
 }
 
 /// "fnv1a64:<16 hex digits>" of a file's bytes.

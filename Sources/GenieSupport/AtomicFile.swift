@@ -29,6 +29,10 @@ public enum AtomicFile {
             unlink(temp)
             throw AtomicFileError.writeFailed(path, errno: e)
         }
+        // The rename itself lives in the folder: flush it too, so that after a power cut the
+        // file is the old one or the new one, never missing.
+        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        if folder >= 0 { _ = fsync(folder); close(folder) }
     }
 }
 

@@ -20,6 +20,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case overlapping(String, tensor: String)
     case missingTensor(String, tensor: String)
     case shapeMismatch(String, tensor: String, expected: [Int], found: [Int])
+    case unexpectedTensor(String, tensor: String)
+    case nonFinite(String, tensor: String, index: Int, value: Float)
+    case checksumMismatch(String)
     case writeFailed(String, reason: String)
 
     public var description: String {
@@ -37,6 +40,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
         case .missingTensor(let f, let t): return "\(f): tensor '\(t)' is missing (checkpoint of another model?)"
         case .shapeMismatch(let f, let t, let e, let s):
             return "\(f): tensor '\(t)' has shape \(s) but the model expects \(e) (checkpoint of another configuration?)"
+        case .unexpectedTensor(let f, let t): return "\(f): tensor '\(t)' is not part of the model (checkpoint of another configuration?)"
+        case .nonFinite(let f, let t, let i, let v): return "\(f): tensor '\(t)' holds \(v) at element \(i) (a damaged file or a diverged training)"
+        case .checksumMismatch(let f): return "\(f): the checksum does not match the contents (the file is damaged)"
         case .writeFailed(let f, let r): return "could not write \(f): \(r)"
         }
     }
@@ -53,6 +59,9 @@ public struct SafeTensorsFile {
     private let tensors: [String: Tensor]
     public let storageTypes: [String: StorageType]
 
+    /// The number of values in all tensors together.
+    public var elementCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+
     /// The tensor called `name`, checked against the shape the caller expects.
     public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
         guard let t = tensors[name] else { throw SafeTensorsError.missingTensor(path, tensor: name) }
@@ -66,6 +75,17 @@ public struct SafeTensorsFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw SafeTensorsError.fileNotFound(path) }
         return try parse(data, path: path)
     }
+
+    /// The metadata key of the checksum genie writes: "fnv1a64:<16 hex digits>" of the
+    /// canonical header (without this key) followed by the data, so that a flipped bit
+    /// anywhere is found. Files without it (older checkpoints, other tools) are read unchecked.
+    public static let checksumKey = "genie.checksum"
+
+    /// The largest tensor genie reads: 2^40 elements, far above any model, far below overflow.
+    static let maximumElements = 1 << 40
+
+    /// One tensor's header entry.
+    struct Entry { let name: String; let type: StorageType; let shape: [Int]; let begin: Int; let end: Int }
 
     public static func parse(_ data: Data, path: String) throws -> SafeTensorsFile {
         let bytes = [UInt8](data)
@@ -91,29 +111,37 @@ public struct SafeTensorsFile {
                 metadata[k] = s
             }
         }
-        struct Entry { let name: String; let type: StorageType; let shape: [Int]; let begin: Int; let end: Int }
         var entries: [Entry] = []
         let dataLength = bytes.count - dataStart
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any] else { throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' is not an object") }
             guard let dtypeName = info["dtype"] as? String else { throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' has no dtype") }
             guard let type = StorageType(rawValue: dtypeName) else { throw SafeTensorsError.unknownDType(path, tensor: name, dtype: dtypeName) }
-            guard let shapeValues = info["shape"] as? [Any], let offsets = info["data_offsets"] as? [Any], offsets.count == 2 else {
-                throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' needs shape and two data_offsets")
+            guard let shapeValues = info["shape"] as? [Any], shapeValues.count <= 8,
+                  let offsets = info["data_offsets"] as? [Any], offsets.count == 2 else {
+                throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' needs a shape of at most 8 sizes and two data_offsets")
             }
             let shape = try shapeValues.map { v -> Int in
-                guard let n = (v as? NSNumber)?.intValue, n >= 0, n < 1 << 31 else { throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' has a bad shape") }
+                guard let n = wholeNumber(v, atMost: maximumElements) else { throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' has a bad shape") }
                 return n
             }
             let bounds = try offsets.map { v -> Int in
-                guard let n = (v as? NSNumber)?.int64Value, n >= 0, n <= Int64(Int32.max) * 16 else { throw SafeTensorsError.offsetsOutOfRange(path, tensor: name) }
-                return Int(n)
+                guard let n = wholeNumber(v, atMost: Int(Int32.max) * 16) else { throw SafeTensorsError.offsetsOutOfRange(path, tensor: name) }
+                return n
             }
             guard bounds[0] <= bounds[1] else { throw SafeTensorsError.offsetsOutOfRange(path, tensor: name) }
             guard bounds[1] <= dataLength else {
                 throw SafeTensorsError.truncated(path, reason: "tensor '\(name)' ends at data byte \(bounds[1]) but the file holds \(dataLength)")
             }
-            let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+            // The element count of a hostile shape can overflow: check each product.
+            var elements = 1
+            for n in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: n)
+                guard !overflow, product <= maximumElements else {
+                    throw SafeTensorsError.invalidHeader(path, reason: "entry '\(name)' has shape \(shape), too many elements")
+                }
+                elements = product
+            }
             guard elements * type.byteSize == bounds[1] - bounds[0] else {
                 throw SafeTensorsError.sizeMismatch(path, tensor: name, expectedBytes: elements * type.byteSize, actualBytes: bounds[1] - bounds[0])
             }
@@ -129,12 +157,25 @@ public struct SafeTensorsFile {
         guard cursor == dataLength else {
             throw SafeTensorsError.truncated(path, reason: "data is \(dataLength) bytes but the header describes \(cursor)")
         }
+        if let stored = metadata[checksumKey] {
+            var unchecked = metadata
+            unchecked[checksumKey] = nil
+            let computed = bytes.withUnsafeBufferPointer {
+                checksum(header: headerJSON(entries, metadata: unchecked), data: UnsafeBufferPointer(rebasing: $0[dataStart...]))
+            }
+            guard stored == computed else { throw SafeTensorsError.checksumMismatch(path) }
+            metadata = unchecked
+        }
         var tensors: [String: Tensor] = [:], types: [String: StorageType] = [:]
-        bytes.withUnsafeBufferPointer { raw in
+        try bytes.withUnsafeBufferPointer { raw in
             for e in entries {
                 let t = Tensor(shape: e.shape)
                 let src = raw.baseAddress! + dataStart + e.begin
                 decode(src, type: e.type, count: t.count, into: t.data)
+                // A NaN or infinity in a weight plays as white or noisy frames: refuse it here.
+                if let bad = (0..<t.count).first(where: { !t.data[$0].isFinite }) {
+                    throw SafeTensorsError.nonFinite(path, tensor: e.name, index: bad, value: t.data[bad])
+                }
                 tensors[e.name] = t
                 types[e.name] = e.type
             }
@@ -142,33 +183,69 @@ public struct SafeTensorsFile {
         return SafeTensorsFile(path: path, metadata: metadata, names: entries.map(\.name), tensors: tensors, storageTypes: types)
     }
 
-    /// Serialises tensors (in the given order) and metadata.
-    public static func serialize(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
-                                 type: StorageType = .float32) -> Data {
-        var header = "{"
-        var entries: [String] = []
+    /// A JSON number that is a whole number in 0...limit, else nil (never traps on 1e300 or 2.5).
+    /// (`true` reads as 1: Foundation's JSON gives booleans as numbers.)
+    private static func wholeNumber(_ value: Any, atMost limit: Int) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        let d = number.doubleValue
+        guard d.isFinite, d >= 0, d <= Double(limit), d == d.rounded(.towardZero) else { return nil }
+        return Int(d)
+    }
+
+    /// The header JSON: metadata with sorted keys, then the tensors in data order.
+    static func headerJSON(_ entries: [Entry], metadata: [String: String]) -> String {
+        var parts: [String] = []
         if !metadata.isEmpty {
             let m = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
-            entries.append("\"__metadata__\":{\(m)}")
+            parts.append("\"__metadata__\":{\(m)}")
         }
+        for e in entries {
+            parts.append("\(jsonString(e.name)):{\"dtype\":\"\(e.type.rawValue)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(e.begin),\(e.end)]}")
+        }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    static func checksum(header: String, data: UnsafeBufferPointer<UInt8>) -> String {
+        var hash = FNV1a64()
+        hash.add(header.utf8)
+        hash.add(data)
+        return "fnv1a64:" + hash.hex
+    }
+
+    /// Serialises tensors (in the given order) and metadata, with the checksum.
+    public static func serialize(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
+                                 type: StorageType = .float32) -> Data {
+        serialize(tensors, metadata: metadata, type: type, checksum: true)
+    }
+
+    /// Serialises with or without the checksum (without: as older genie wrote, for tests).
+    static func serialize(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], type: StorageType,
+                          checksum withChecksum: Bool) -> Data {
+        var entries: [Entry] = []
         var offset = 0
         for (name, t) in tensors {
             let size = t.count * type.byteSize
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(type.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
+            entries.append(Entry(name: name, type: type, shape: t.shape, begin: offset, end: offset + size))
             offset += size
         }
-        header += entries.joined(separator: ",") + "}"
-        var headerBytes = Array(header.utf8)
+        var body = [UInt8](repeating: 0, count: offset)
+        body.withUnsafeMutableBufferPointer { out in
+            for (e, (_, t)) in zip(entries, tensors) where t.count > 0 {
+                encode(t.data, count: t.count, type: type, into: out.baseAddress! + e.begin)
+            }
+        }
+        var checked = metadata
+        checked[checksumKey] = nil
+        if withChecksum {
+            checked[checksumKey] = body.withUnsafeBufferPointer { checksum(header: headerJSON(entries, metadata: checked), data: $0) }
+        }
+        var headerBytes = Array(headerJSON(entries, metadata: checked).utf8)
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
         var out = Data(capacity: 8 + headerBytes.count + offset)
         var length = UInt64(headerBytes.count).littleEndian
         withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
         out.append(contentsOf: headerBytes)
-        for (_, t) in tensors {
-            var buffer = [UInt8](repeating: 0, count: t.count * type.byteSize)
-            buffer.withUnsafeMutableBufferPointer { encode(t.data, count: t.count, type: type, into: $0.baseAddress!) }
-            out.append(contentsOf: buffer)
-        }
+        out.append(contentsOf: body)
         return out
     }
 
@@ -178,7 +255,7 @@ public struct SafeTensorsFile {
         do {
             try AtomicFile.write(serialize(tensors, metadata: metadata, type: type), to: path)
         } catch {
-            throw SafeTensorsError.writeFailed(path, reason: "\(error)")
+            throw SafeTensorsError.writeFailed(path, reason: ErrorMessage.line(error))
         }
     }
 

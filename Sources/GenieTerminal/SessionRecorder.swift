@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieSupport
 
 /// Why a recording could not be started or saved.
 public enum RecorderError: Error, CustomStringConvertible, Equatable {
@@ -83,7 +84,7 @@ public final class SessionRecorder {
     public func frameShown(_ index: Int, _ frame: Frame) throws {
         guard isRecording, let directory else { return }
         let path = (directory as NSString).appendingPathComponent(Trace.frameFileName(index))
-        do { try PNG.write(frame, to: path) } catch { throw RecorderError.writeFailed(path, reason: "\(error)") }
+        do { try PNG.write(frame, to: path) } catch { throw RecorderError.writeFailed(path, reason: ErrorMessage.line(error)) }
         trace.markRecorded(index)
         unflushed += 1
         if unflushed >= flushEvery { try flush() }

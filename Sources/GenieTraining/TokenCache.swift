@@ -55,12 +55,16 @@ public struct TokenizedDataset: Sendable {
     /// The cache at `path` if it was built for `key` (same data and same frozen networks).
     public static func load(from path: String, key: String) -> TokenizedDataset? {
         guard let file = try? SafeTensorsFile.read(path), file.metadata["key"] == key,
-              let episodes = Int(file.metadata["episodes"] ?? ""), let s = Int(file.metadata["tokens_per_frame"] ?? "") else { return nil }
+              let episodes = Int(file.metadata["episodes"] ?? ""), let s = Int(file.metadata["tokens_per_frame"] ?? ""),
+              (0...file.names.count).contains(episodes), s > 0 else { return nil }
         var tokens: [[Int32]] = [], actions: [[Int32]] = []
         for i in 0..<episodes {
-            guard let t = try? file.tensor("tokens.\(i)"), let a = try? file.tensor("actions.\(i)") else { return nil }
-            tokens.append(t.array.map { Int32($0) })
-            actions.append(a.array.map { Int32($0) })
+            // A damaged cache is rebuilt, never trusted: whole numbers only.
+            guard let t = try? file.tensor("tokens.\(i)"), let a = try? file.tensor("actions.\(i)"),
+                  case let episodeTokens = t.array.compactMap({ Int32(exactly: $0) }), episodeTokens.count == t.count,
+                  case let episodeActions = a.array.compactMap({ Int32(exactly: $0) }), episodeActions.count == a.count else { return nil }
+            tokens.append(episodeTokens)
+            actions.append(episodeActions)
         }
         return TokenizedDataset(tokens: tokens, actions: actions, tokensPerFrame: s)
     }

@@ -69,22 +69,36 @@ public final class Trainer {
         let decays = named.map { $0.tensor.rank == 2 && $0.name.hasSuffix("weight") }
         optimizer = AdamW(parameters: named.map(\.tensor), learningRate: options.learningRate, weightDecay: options.weightDecay, decays: decays)
         generator = RandomGenerator(seed: options.seed &* 0x9E37_79B9 &+ 17)
-        try FileManager.default.createDirectory(atPath: runDirectory + "/samples", withIntermediateDirectories: true)
+        try Folder.create(runDirectory + "/samples")
     }
 
     public var step: Int { optimizer.step }
 
-    /// Continues from the state saved in the run folder.
+    /// The prefix of the model's weights inside the training state.
+    static let weightPrefix = "model."
+
+    /// Continues from the state saved in the run folder. The state file holds the weights
+    /// with the optimiser state, so the two can never be of different steps; a state file
+    /// of an older genie (without weights) is used only with a model file of its step.
     public func resume() throws {
-        let (model, state) = (try SafeTensorsFile.read(modelPath), try SafeTensorsFile.read(statePath))
-        try Checkpoint.loadWeights(task.model, from: model)
+        guard FileManager.default.fileExists(atPath: statePath) else { throw TrainingStateError.nothingToResume(runDirectory, kind: task.kind) }
+        let state = try SafeTensorsFile.read(statePath)
+        guard let stepText = state.metadata["step"], let savedStep = Int(stepText), savedStep >= 0,
+              let rng = state.metadata["rng"], case let words = rng.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4 else {
+            throw TrainingStateError.incomplete(statePath, reason: "it lacks the step or the random state")
+        }
+        if state.names.contains(where: { $0.hasPrefix(Self.weightPrefix) }) {
+            try Checkpoint.loadWeights(task.model, from: state, prefix: Self.weightPrefix)
+        } else {
+            let model = try SafeTensorsFile.read(modelPath)
+            guard model.metadata["steps"] == stepText else {
+                throw TrainingStateError.torn(modelPath, modelStep: model.metadata["steps"] ?? "unknown", statePath: statePath, stateStep: savedStep)
+            }
+            try Checkpoint.loadWeights(task.model, from: model)
+        }
         let named = task.model.namedParameters()
         let first = try named.map { try state.tensor("adam.m.\($0.name)", shape: $0.tensor.shape) }
         let second = try named.map { try state.tensor("adam.v.\($0.name)", shape: $0.tensor.shape) }
-        guard let stepText = state.metadata["step"], let savedStep = Int(stepText),
-              let rng = state.metadata["rng"], let words = Optional(rng.split(separator: ",").compactMap { UInt64($0) }), words.count == 4 else {
-            throw CheckpointError.badConfig(statePath, reason: "training state lacks step or rng")
-        }
         if let saved = state.metadata["options"], let decoded = try? JSONDecoder().decode(TrainingOptions.self, from: Data(saved.utf8)), decoded != options {
             // Same run, other settings: allowed for steps only (to extend a run).
             var a = decoded, b = options
@@ -97,13 +111,13 @@ public final class Trainer {
         trimLog(after: savedStep)
     }
 
-    /// Writes the model checkpoint and the training state, each atomically.
+    /// Writes the training state (weights, optimiser moments, random states: everything a
+    /// resume needs, as one atomic file), then the model checkpoint that play and eval read.
+    /// A kill between the two leaves a model file one checkpoint behind, which the next
+    /// checkpoint replaces; the state is always whole.
     public func saveCheckpoint() throws {
-        var info = provenance
-        info["steps"] = String(step)
-        try task.saveModel(to: modelPath, provenance: info)
         let named = task.model.namedParameters()
-        var tensors: [(name: String, tensor: Tensor)] = []
+        var tensors = named.map { (name: Self.weightPrefix + $0.name, tensor: $0.tensor) }
         for (i, p) in named.enumerated() {
             tensors.append(("adam.m.\(p.name)", optimizer.firstMoments[i]))
             tensors.append(("adam.v.\(p.name)", optimizer.secondMoments[i]))
@@ -113,6 +127,9 @@ public final class Trainer {
         metadata["rng"] = generator.state.map(String.init).joined(separator: ",")
         metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
         try SafeTensorsFile.write(tensors, metadata: metadata, to: statePath)
+        var info = provenance
+        info["steps"] = String(step)
+        try task.saveModel(to: modelPath, provenance: info)
     }
 
     /// Runs until `options.steps`, or until step `until` if given (the schedule still spans
@@ -174,7 +191,28 @@ public final class Trainer {
         var lines = text.split(separator: "\n").map(String.init)
         guard !lines.isEmpty else { return }
         let header = lines.removeFirst()
-        let kept = lines.filter { Int($0.split(separator: ",").first ?? "") ?? 0 <= savedStep }
+        // A kill while a row was appended leaves it cut short: keep whole rows only.
+        let columns = header.split(separator: ",", omittingEmptySubsequences: false).count
+        let kept = lines.filter {
+            let fields = $0.split(separator: ",", omittingEmptySubsequences: false)
+            return fields.count == columns && (Int(fields[0]) ?? .max) <= savedStep
+        }
         try? ([header] + kept).joined(separator: "\n").appending("\n").write(toFile: logPath, atomically: true, encoding: .utf8)
+    }
+}
+
+/// Why a run cannot be resumed.
+public enum TrainingStateError: Error, Equatable, CustomStringConvertible {
+    case nothingToResume(String, kind: String)
+    case incomplete(String, reason: String)
+    case torn(String, modelStep: String, statePath: String, stateStep: Int)
+
+    public var description: String {
+        switch self {
+        case .nothingToResume(let d, let k): return "nothing to resume in \(d): it holds no \(k) training state (\(k).state.safetensors)"
+        case .incomplete(let p, let r): return "cannot resume from \(p): \(r)"
+        case .torn(let m, let ms, let s, let ss):
+            return "cannot resume: \(m) is at step \(ms) but \(s) at step \(ss) (a training killed between writing the two); start the run again"
+        }
     }
 }

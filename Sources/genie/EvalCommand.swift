@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieSupport
 import GenieTensor
 import GenieTraining
 
@@ -56,7 +57,7 @@ struct EvalCommand: ParsableCommand {
             report["tokenizer_ssim"] = rounded(s, 4)
             report["tokens_per_frame"] = model.config.tokensPerFrame
             if let pictures {
-                try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
+                try Folder.create(pictures)
                 var rows: [[Frame]] = []
                 for clip in chosen.prefix(4) {
                     let frames = ClipSampler.frames(dataset, clips: [clip], length: clipLength)
@@ -124,7 +125,7 @@ struct EvalCommand: ParsableCommand {
             report["delta_psnr_t\(horizon)"] = rounded(figures.deltaPSNR, 3)
             let keyMap = try keymap.map { try LatentKeyMap.load($0) }
             if let pictures {
-                try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
+                try Folder.create(pictures)
                 let prompt = try picturePrompt.map { try PNG.read($0) } ?? ClipSampler.frames(dataset, clips: [chosen[0]], length: 1).frame(batch: 0, time: 0)
                 let world = try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap,
                                            settings: WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature)),

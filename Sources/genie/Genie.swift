@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenieSupport
 import GenieTensor
 
 /// The `genie` command line: play, train and measure a Genie world model.
@@ -27,12 +28,23 @@ struct Genie: ParsableCommand {
         let words = CommandLine.arguments.dropFirst().prefix(2)
         let training = words.first == "train" || Array(words) == ["bench", "train"]
         OpenBLASKernel.reexecWithTunedOpenBLASIfNeeded(threadTimeout: training ? OpenBLASKernel.trainingThreadTimeout : nil)
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        // A runtime error is one line in genie's words: no usage block (the command line
+        // was fine) and no Foundation dump.
+        do { try command.run() } catch let error as ValidationError {
+            fail(error.message)
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Exit codes, and help asked for (`genie help`, which runs as a command).
             exit(withError: error)
+        } catch {
+            fail(ErrorMessage.line(error))
         }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: \(ErrorMessage.oneLine(message))\n".utf8))
+        Foundation.exit(1)
     }
 }
 

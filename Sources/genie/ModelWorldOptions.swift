@@ -43,10 +43,15 @@ struct ModelWorldOptions: ParsableArguments {
     var decoderWindow: Int?
 
     func validate() throws {
-        guard (1...64).contains(iterations) else { throw ValidationError("--iterations must be between 1 and 64, got \(iterations)") }
+        let iterationRange = WorldModelSettings.iterationRange, windowRange = WorldModelSettings.windowRange
+        guard iterationRange.contains(iterations) else {
+            throw ValidationError("--iterations must be between \(iterationRange.lowerBound) and \(iterationRange.upperBound), got \(iterations)")
+        }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
         for (name, w) in [("--dynamics-window", dynamicsWindow), ("--decoder-window", decoderWindow)] {
-            if let w, !(1...1024).contains(w) { throw ValidationError("\(name) must be between 1 and 1024, got \(w)") }
+            if let w, !windowRange.contains(w) {
+                throw ValidationError("\(name) must be between \(windowRange.lowerBound) and \(windowRange.upperBound), got \(w)")
+            }
         }
     }
 
@@ -113,13 +118,14 @@ extension ModelWorldLoader {
             return v
         }
         guard let iterations = Int(try need("iterations")), let temperature = Float(try need("temperature")),
-              let dynamicsWindow = Int(try need("dynamics_window")), let decoderWindow = Int(try need("decoder_window")),
-              iterations >= 1, temperature >= 0, dynamicsWindow >= 1, decoderWindow >= 1 else {
+              let dynamicsWindow = Int(try need("dynamics_window")), let decoderWindow = Int(try need("decoder_window")) else {
             throw TraceError.worldMismatch(traceName, reason: "its sampling settings (iterations, temperature, windows) are not valid numbers")
         }
         let files = try need("prompt") == "sim-start" ? [] : (id["prompt_files"] ?? "").split(separator: "\n").map(String.init)
         let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature),
                                           dynamicsWindow: dynamicsWindow, decoderWindow: decoderWindow)
+        // The same limits as the command line's, checked before any weights are loaded.
+        if let problem = settings.problem { throw TraceError.invalidValue(traceName, field: "world.identity", reason: problem) }
         let world = try load(weights: weights, promptFiles: files, settings: settings, seed: trace.seed)
         for key in ["tokenizer", "dynamics", "keymap"] where world.identity[key] != id[key] {
             throw TraceError.worldMismatch(traceName, reason: "the trace was recorded with other weights: \(key) is \(id[key] ?? "missing") in the trace but \(world.identity[key] ?? "missing") in \(weights)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GenieMedia
+import GenieSupport
 import GenieTerminal
 
 /// `genie replay`: rebuild the world a trace was recorded on and replay its actions, in the
@@ -56,9 +57,11 @@ struct ReplayCommand: ParsableCommand {
     /// Replays `trace` on `world` and writes the recorded frames (or all) as PNGs; returns how many.
     static func writeFrames(of trace: Trace, traceName: String, world: any World, to directory: String,
                             allFrames: Bool) throws -> Int {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Folder.create(directory)
         var written = 0
-        try trace.replay(on: world, name: traceName) { index, frame in
+        // Steps past the last frame to write cannot change what is written: stop there.
+        guard let last = allFrames ? trace.frameCount - 1 : trace.lastRecordedFrame else { return 0 }
+        try trace.replay(on: world, name: traceName, through: last) { index, frame in
             if allFrames || trace.wasRecorded(index) {
                 try PNG.write(frame, to: (directory as NSString).appendingPathComponent(Trace.frameFileName(index)))
                 written += 1

@@ -78,12 +78,41 @@ struct CommonTrainingOptions: ParsableArguments {
         return sampler
     }
 
+    /// The lock of the run being written, held until the process ends.
+    nonisolated(unsafe) private static var runLock: RunLock?
+
+    /// Claims --out for a training of `kind`: makes the folder and takes its lock, so that a
+    /// second training (or --resume) into the same folder is refused while this one runs.
+    func claimRunFolder(kind: String) throws {
+        try Folder.create(out)
+        do {
+            Self.runLock = try RunLock(out + "/\(kind).lock", owner: commandLine)
+        } catch RunLockError.held(_, let holder) {
+            throw ValidationError("\(out) is being written by a running \(kind) training (\(holder)); wait for it to end, or choose another --out")
+        }
+        // With the lock held no other writer of this kind is at work here: temporary files
+        // of its checkpoints are left over from a killed run.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where name.hasPrefix(".\(kind).") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(atPath: out + "/" + name)
+        }
+    }
+
+    /// A model configuration from the command line, checked before the model is built.
+    func checked<Config: ModelConfiguration>(_ config: Config) throws -> Config {
+        do { try config.validate() } catch let error as ModelConfigurationError {
+            throw ValidationError("the model settings are invalid: \(error.reason)")
+        }
+        return config
+    }
+
+    var commandLine: String { CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ") }
+
     /// Builds the trainer, resumes if asked, runs, and reports.
     func train(_ task: TrainingTask) throws {
         if !resume, FileManager.default.fileExists(atPath: out + "/\(task.kind).state.safetensors") {
             throw ValidationError("\(out) already holds a \(task.kind) run: pass --resume to continue it, or choose another --out")
         }
-        let provenance = ["command": CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
+        let provenance = ["command": commandLine,
                           "data": data, "data_seed": String(dataSeed), "seed": String(seed),
                           // Play and evaluation size their windows by it (`trainingClipLength`).
                           "clip": String(clip)]
@@ -131,13 +160,14 @@ struct TrainTokenizer: ParsableCommand {
     @Flag(help: "Cosine codes: match unit-length encoder outputs to unit-length codes.") var normalizedCodes = false
 
     func run() throws {
+        try common.claimRunFolder(kind: "tokenizer")
         let sampler = try common.loadData()
         var config = TokenizerConfig()
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.codebookSize = codes; config.codeDimension = codeDimension
         if normalizedCodes { config.normalizedCodes = true }
         size.apply(&config.encoder); size.apply(&config.decoder)
-        try common.train(TokenizerTask(tokenizer: VideoTokenizer(config, seed: common.seed), sampler: sampler))
+        try common.train(TokenizerTask(tokenizer: VideoTokenizer(try common.checked(config), seed: common.seed), sampler: sampler))
     }
 }
 
@@ -170,6 +200,7 @@ struct TrainLatentActions: ParsableCommand {
     }
 
     func run() throws {
+        try common.claimRunFolder(kind: "lam")
         let sampler = try common.loadData()
         var config = LatentActionConfig()
         try setFrames(&config, of: sampler.dataset, patch: patch)
@@ -179,7 +210,7 @@ struct TrainLatentActions: ParsableCommand {
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
         config.encoderInput = encoderInput
         size.apply(&config.encoder); size.apply(&config.decoder)
-        try common.train(try LatentActionTask(lam: LatentActionModel(config, seed: common.seed), sampler: sampler, oracleActions: oracleActions,
+        try common.train(try LatentActionTask(lam: LatentActionModel(try common.checked(config), seed: common.seed), sampler: sampler, oracleActions: oracleActions,
                                               codeClusteringEvery: clusterCodesEvery, codeClusteringUntil: clusterCodesUntil,
                                               continuousSteps: continuousSteps))
     }
@@ -194,6 +225,7 @@ struct TrainDynamics: ParsableCommand {
     @Option(help: "Latent action model checkpoint (frozen).") var lam: String
 
     func run() throws {
+        try common.claimRunFolder(kind: "dynamics")
         let (tokenizerModel, tokenizerFile) = try Checkpoint.loadTokenizer(tokenizer)
         let (lamModel, lamFile) = try Checkpoint.loadLatentActionModel(lam)
         let sampler = try common.loadData(modelFrameSize: FrameSize(width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight))
@@ -203,7 +235,6 @@ struct TrainDynamics: ParsableCommand {
         guard lamModel.config.frameWidth == tokenizerModel.config.frameWidth, lamModel.config.frameHeight == tokenizerModel.config.frameHeight else {
             throw CheckpointError.mismatched("the tokenizer and the LAM were trained on frames of different sizes")
         }
-        try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
         // The cache is valid for this data and these two exact checkpoints.
         let key = "\(common.data)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
         let cachePath = common.out + "/tokens.safetensors"
@@ -225,7 +256,7 @@ struct TrainDynamics: ParsableCommand {
         config.codebookSize = tokenizerModel.config.codebookSize
         config.actions = lamModel.config.actions
         size.apply(&config.transformer)
-        let model = DynamicsModel(config, seed: common.seed)
+        let model = DynamicsModel(try common.checked(config), seed: common.seed)
         try common.train(try DynamicsTask(dynamics: model, data: data, tokenizer: tokenizerModel, batch: common.batch,
                                           clipLength: common.clip, dataSeed: common.dataSeed))
     }

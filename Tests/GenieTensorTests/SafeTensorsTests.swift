@@ -39,7 +39,7 @@ final class SafeTensorsTests: XCTestCase {
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         XCTAssertEqual((8 + Int(n)) % 8, 0, "header padded to a multiple of 8")
         let header = String(decoding: bytes[8..<(8 + Int(n))], as: UTF8.self)
-        XCTAssertTrue(header.hasPrefix("{\"__metadata__\":{\"a\":\"b\"}"))
+        XCTAssertTrue(header.hasPrefix("{\"__metadata__\":{\"a\":\"b\",\"genie.checksum\":\"fnv1a64:"), header)
         XCTAssertTrue(header.contains("\"weight\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[0,48]}"))
         XCTAssertTrue(header.contains("\"bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[48,60]}"))
         XCTAssertEqual(bytes.count, 8 + Int(n) + 64)
@@ -128,7 +128,8 @@ final class SafeTensorsTests: XCTestCase {
         got = st.load_file('\(ours)')
         assert set(got) == set(expected), got.keys()
         for k in expected: assert got[k].dtype == numpy.float32 and got[k].shape == expected[k].shape and (got[k] == expected[k]).all(), k
-        with safetensors.safe_open('\(ours)', 'np') as f: assert f.metadata() == {'k': 'v'}
+        with safetensors.safe_open('\(ours)', 'np') as f: m = f.metadata()
+        assert m['k'] == 'v' and m['genie.checksum'].startswith('fnv1a64:') and len(m) == 2, m
         import json
         raw = open('\(ours).bf16', 'rb').read(); n = int.from_bytes(raw[:8], 'little'); h = json.loads(raw[8:8+n])
         assert h['weight']['dtype'] == 'BF16'

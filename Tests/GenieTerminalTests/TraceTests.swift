@@ -47,6 +47,7 @@ final class TraceTests: XCTestCase {
     func testLargeSeedRoundTrips() throws {
         var trace = sampleTrace()
         trace.seed = UInt64.max
+        trace.world.identity["seed"] = String(UInt64.max)
         XCTAssertEqual(try Trace.decode(try trace.encoded()).seed, UInt64.max)
     }
 

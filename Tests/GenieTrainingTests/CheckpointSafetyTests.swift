@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+import GenieSupport
+@testable import GenieModels
+@testable import GenieTensor
+@testable import GenieTraining
+
+/// The training state is one atomic unit: a resume is exact whatever the model file beside
+/// it says, an older state file is used only with a model file of its step, and a run
+/// folder's lock is exclusive.
+extension TrainingTests {
+    func trainer(_ run: String, steps: Int = 8) throws -> Trainer {
+        let data = directory + "/data"
+        if !FileManager.default.fileExists(atPath: data) { try makeDataset(data) }
+        return try Trainer(task: try makeTask(data), options: options(steps: steps), runDirectory: directory + "/" + run)
+    }
+
+    func parameters(_ path: String) throws -> [String: [UInt32]] {
+        let file = try SafeTensorsFile.read(path)
+        return Dictionary(uniqueKeysWithValues: try file.names.map { ($0, try file.tensor($0).array.map(\.bitPattern)) })
+    }
+
+    func testResumeIsExactWhenTheModelFileIsAheadOfTheState() throws {
+        let straight = try trainer("straight")
+        try straight.run()
+        let split = try trainer("split")
+        try split.run(until: 4)
+        // Whatever model file lies beside the state (here one of step 5), the state alone decides.
+        let ahead = try trainer("ahead")
+        try ahead.run(until: 5)
+        try FileManager.default.removeItem(atPath: split.modelPath)
+        try FileManager.default.copyItem(atPath: ahead.modelPath, toPath: split.modelPath)
+        let resumed = try trainer("split")
+        try resumed.resume()
+        XCTAssertEqual(resumed.step, 4)
+        try resumed.run()
+        XCTAssertEqual(try parameters(resumed.modelPath), try parameters(straight.modelPath))
+    }
+
+    /// A state file as genie wrote it before it held the weights.
+    func writeLegacyState(of trainer: Trainer, step: String) throws {
+        let state = try SafeTensorsFile.read(trainer.statePath)
+        var metadata = state.metadata
+        metadata["step"] = step
+        let kept = try state.names.filter { !$0.hasPrefix("model.") }.map { (name: $0, tensor: try state.tensor($0)) }
+        try SafeTensorsFile.write(kept, metadata: metadata, to: trainer.statePath)
+    }
+
+    func testOlderStateResumesWithAModelOfItsStepAndRefusesATornPair() throws {
+        let straight = try trainer("straight")
+        try straight.run()
+        let split = try trainer("split")
+        try split.run(until: 4)
+        try writeLegacyState(of: split, step: "4")
+        let resumed = try trainer("split")
+        try resumed.resume()
+        try resumed.run()
+        XCTAssertEqual(try parameters(resumed.modelPath), try parameters(straight.modelPath), "an agreeing older pair resumes exactly")
+
+        let torn = try trainer("torn")
+        try torn.run(until: 5)
+        try writeLegacyState(of: torn, step: "4")
+        XCTAssertThrowsError(try trainer("torn").resume()) { error in
+            XCTAssertEqual(error as? TrainingStateError,
+                           .torn(torn.modelPath, modelStep: "5", statePath: torn.statePath, stateStep: 4))
+        }
+    }
+
+    func testNothingToResume() throws {
+        XCTAssertThrowsError(try trainer("empty").resume()) { error in
+            XCTAssertEqual(error as? TrainingStateError, .nothingToResume(self.directory + "/empty", kind: "tokenizer"))
+        }
+    }
+
+    func testARunLockIsExclusiveUntilReleased() throws {
+        let path = directory + "/tokenizer.lock"
+        var first: RunLock? = try RunLock(path, owner: "genie train tokenizer")
+        XCTAssertThrowsError(try RunLock(path, owner: "second")) { error in
+            XCTAssertEqual(error as? RunLockError, .held(path, holder: "pid \(getpid()): genie train tokenizer"))
+        }
+        XCTAssertNotNil(first)
+        first = nil
+        XCTAssertNoThrow(try RunLock(path, owner: "second"))
+    }
+}
