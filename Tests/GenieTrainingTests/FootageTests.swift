@@ -100,4 +100,42 @@ final class FootageTests: XCTestCase {
             XCTAssertEqual("\(error)", "malformed actions file \(self.directory)/ep0/actions.csv: line 3 has 1 fields, the header 2")
         }
     }
+
+    /// Seeded mutations of valid actions files: each reads to actions that fit the episode
+    /// or fails with the one error of a malformed file, never a crash or a hang.
+    func testFuzzedActionsFilesReadOrFailCleanly() throws {
+        let seeds = ["t,action,class\n0,1,1\n1,5,5\n2,0,0\n3,3,0\n",
+                     "t,action_id,action_name\n0,2,right\n1,4,left+jump\n2,0,noop\n3,1,left\n",
+                     "name,t,score\nRIGHT,0,1\nup,1,2\nnone,2,3\nleft_jump,3,4\n"]
+        let alphabet = Array("0123456789,\n\r\"t_-+ actionidnameclassxyz\u{FEFF}é".unicodeScalars)
+        var g: UInt64 = 0x5EED
+        func next(_ n: Int) -> Int { g = g &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return Int((g >> 33) % UInt64(n)) }
+        var parsed = 0, refused = 0
+        for case_ in 0..<3000 {
+            var scalars = Array(seeds[case_ % seeds.count].unicodeScalars)
+            for _ in 0...next(4) {
+                switch next(4) {
+                case 0 where !scalars.isEmpty: scalars.remove(at: next(scalars.count))
+                case 1: scalars.insert(alphabet[next(alphabet.count)], at: next(scalars.count + 1))
+                case 2 where !scalars.isEmpty: scalars[next(scalars.count)] = alphabet[next(alphabet.count)]
+                default: scalars += scalars.prefix(next(scalars.count + 1))
+                }
+            }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: scalars)
+            do {
+                let (actions, classes) = try parse(text, frames: 5)
+                XCTAssertGreaterThanOrEqual(actions.count, 4)
+                XCTAssertTrue(actions.allSatisfy { (0..<65_536).contains($0) })
+                if let classes { XCTAssertEqual(classes.count, actions.count) }
+                parsed += 1
+            } catch let error as VideoDatasetError {
+                guard case .badActions("a.csv", _) = error else { return XCTFail("\(error)") }
+                refused += 1
+            }
+        }
+        XCTAssertEqual(parsed + refused, 3000)
+        XCTAssertGreaterThan(parsed, 100, "some mutations leave a valid file")
+        XCTAssertGreaterThan(refused, 1000)
+    }
 }
