@@ -8,7 +8,9 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <unistd.h>
 #include <ncursesw/ncurses.h>
+#include <ncursesw/term.h>
 
 // Swift 6 rejects C globals and does not import function-like macros: wrap them.
 static inline WINDOW *genie_stdscr(void) { return stdscr; }
@@ -37,4 +39,21 @@ static inline int genie_attr_set(WINDOW *w, attr_t attrs, int pair) {
 }
 /// Whether the current terminal's terminfo entry has the RGB (direct colour) capability.
 static inline int genie_has_rgb(void) { return tigetflag((char *)"RGB") > 0; }
+/// Whether the current terminal's terminfo entry has string capability `name`.
+static inline int genie_has_string(const char *name) {
+    char *s = tigetstr((char *)name);
+    return s != NULL && s != (char *)-1;
+}
+/// Whether the terminfo entry `term` has boolean capability `cap` (RGB, Tc): 1 yes, 0 no,
+/// -1 no such entry. Loads the entry on the side and restores the current terminal.
+static inline int genie_entry_flag(const char *term, const char *cap) {
+    TERMINAL *saved = cur_term;
+    int error = 0;
+    if (setupterm((char *)term, STDOUT_FILENO, &error) != OK) { set_curterm(saved); return -1; }
+    int value = tigetflag((char *)cap) > 0;
+    TERMINAL *loaded = cur_term;
+    set_curterm(saved);
+    del_curterm(loaded);
+    return value;
+}
 #endif

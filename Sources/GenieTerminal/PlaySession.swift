@@ -16,16 +16,26 @@ public struct PlaySettings: Sendable {
     public var maxScale: Int?
     /// Where the world's files are (see `Trace.WorldInfo.location`), for the trace.
     public var worldLocation: String?
+    /// The colours asked for (`--color`).
+    public var colorRequest: ColorRequest = .auto
+    /// The glyphs asked for (`--glyphs`; nil: chosen by the picture's size).
+    public var glyphs: GlyphMode?
 
     public init(fps: Double = 10, stepMode: Bool = false, seed: UInt64 = 0, recordDirectory: String? = nil,
-                maxScale: Int? = nil, worldLocation: String? = nil) {
+                maxScale: Int? = nil, worldLocation: String? = nil, colorRequest: ColorRequest = .auto,
+                glyphs: GlyphMode? = nil) {
         self.fps = fps; self.stepMode = stepMode; self.seed = seed
         self.recordDirectory = recordDirectory; self.maxScale = maxScale; self.worldLocation = worldLocation
+        self.colorRequest = colorRequest; self.glyphs = glyphs
     }
 }
 
-/// Plays a `World` in the terminal: keys pick actions, frames are drawn as half-blocks, and
-/// the session can be recorded (PNG frames + trace.json).
+/// Plays a `World` in the terminal: keys pick actions, frames are drawn as block characters,
+/// and the session can be recorded (PNG frames + trace.json).
+///
+/// In real time a slow world drops frames, never keys: all keys that arrived while a frame
+/// was being made are read before the next one, and the last action among them is taken. In
+/// step mode every action key is a step.
 public final class PlaySession {
     public let world: any World
     public let settings: PlaySettings
@@ -47,7 +57,7 @@ public final class PlaySession {
         if let directory = settings.recordDirectory { try recorder.start(directory: directory) }
 
         StopSignal.install()
-        let screen = try Screen.openTerminal()
+        let screen = try Screen.openTerminal(request: settings.colorRequest)
         var status: Int32 = 0
         do {
             status = try loop(screen: screen, recorder: recorder)
@@ -64,7 +74,7 @@ public final class PlaySession {
     private func loop(screen: Screen, recorder: SessionRecorder) throws -> Int32 {
         let clock = Clock()
         let view = FrameView(screen: screen, frameWidth: world.frameWidth, frameHeight: world.frameHeight,
-                             maxScale: settings.maxScale)
+                             maxScale: settings.maxScale, glyphs: settings.glyphs)
         var keyMap = KeyMap()
         let noop = world.action(forControl: Control.noop) ?? 0
         let period = 1 / settings.fps
@@ -95,11 +105,23 @@ public final class PlaySession {
             view.show(frame)
         }
 
+        // Real time: one frame with the pending action (noop without one).
+        func tick() throws {
+            let choice = pending ?? (noop, Control.noop, "none")
+            pending = nil
+            try takeStep(choice)
+            nextTick += period
+            if nextTick < clock.now { nextTick = clock.now + period }  // fell behind: drop frames, don't race to catch up
+        }
+
         while true {
             if let signal = StopSignal.received { return StopSignal.exitStatus(for: signal) }
             let waitsForTick = !settings.stepMode && !paused && !view.isTooSmall
             let timeout = waitsForTick ? max(0, Int(((nextTick - clock.now) * 1000).rounded(.up))) : 100
-            if let key = screen.readKey(timeoutMilliseconds: timeout) {
+            // In real time, everything typed so far counts before the next frame.
+            var keys = screen.readKey(timeoutMilliseconds: timeout).map { [$0] } ?? []
+            while !settings.stepMode, !keys.isEmpty, let more = screen.readKey(timeoutMilliseconds: 0) { keys.append(more) }
+            for key in keys {
                 switch keyMap.command(for: key, at: clock.now) {
                 case .quit:
                     return 0
@@ -128,17 +150,13 @@ public final class PlaySession {
                 case .ignored:
                     break
                 }
-                if settings.stepMode, let choice = pending, !paused, !view.isTooSmall {
-                    pending = nil
-                    try takeStep(choice)
-                }
             }
-            if !settings.stepMode && !paused && !view.isTooSmall && clock.now >= nextTick {
-                let choice = pending ?? (noop, Control.noop, "none")
+            if settings.stepMode, let choice = pending, !paused, !view.isTooSmall {
                 pending = nil
                 try takeStep(choice)
-                nextTick += period
-                if nextTick < clock.now { nextTick = clock.now + period }  // fell behind: don't race to catch up
+            }
+            if !settings.stepMode && !paused && !view.isTooSmall && clock.now >= nextTick {
+                try tick()
             }
         }
     }
