@@ -18,7 +18,10 @@ public struct TerminalCell: Equatable, Hashable, Sendable {
 /// between them from cell to cell and frame to frame. So a colour keeps the entry already
 /// chosen next to it (left, above, the other half of its cell) or in the same place on the
 /// previous frame whenever that entry is within `margin` (Oklab distance) of the nearest
-/// one; the picture is never more than `margin` worse than nearest mapping.
+/// one; the picture is never more than `margin` worse than nearest mapping. The margin
+/// covers a few units of noise (about 0.003 a unit) but stays well under the spacing of the
+/// palette (0.02–0.04 between neighbouring entries), or a flat area could drift, cell by
+/// cell, to a clearly worse entry.
 public final class ColorMapper {
     public let mode: ColorMode
     public let margin: Float
@@ -26,7 +29,7 @@ public final class ColorMapper {
     private var previousColumns = 0
     private var cache: [UInt32: (lab: Oklab, best: Int)] = [:]
 
-    public init(mode: ColorMode, margin: Float = 0.03) {
+    public init(mode: ColorMode, margin: Float = 0.012) {
         self.mode = mode
         self.margin = margin
     }
@@ -63,6 +66,11 @@ public final class ColorMapper {
                 let background = number(cell.background, palette: palette, neighbours: neighbours)
                 result.append(TerminalCell(glyph: cell.glyph, foreground: foreground, background: background))
             }
+        }
+        // A cell whose two colours became one is drawn as a plain ▀: the same cell as its
+        // flat neighbours, so it is not redrawn when only its invisible split changes.
+        for i in result.indices where result[i].foreground == result[i].background && mode != .monochrome {
+            result[i].glyph = 0x2580
         }
         if cache.count > 1 << 16 { cache.removeAll(keepingCapacity: true) }
         previous = result

@@ -100,7 +100,7 @@ final class GenerateCLITests: XCTestCase {
         (status, output) = try run(args + ["0,1"])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(output.contains("--out gen is not empty; pass --force"), output)
-        XCTAssertEqual(try pngs("gen").count, 6, "nothing touched: 5 frames, trace.json, notes.txt")
+        XCTAssertEqual(try pngs("gen").count, 7, "nothing touched: 5 frames, trace.json, notes.txt")
         (status, output) = try run(args + ["0,1", "--force"])
         XCTAssertEqual(status, 0, output)
         XCTAssertEqual(try pngs("gen").keys.sorted(), ["frame_00000.png", "frame_00001.png", "frame_00002.png", "notes.txt", "trace.json"],

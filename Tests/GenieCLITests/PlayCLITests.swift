@@ -1,4 +1,6 @@
 import Foundation
+import GenieMedia
+import Platformer
 import XCTest
 
 /// End to end: the built `genie` played inside tmux, and its errors when there is no terminal
@@ -121,9 +123,11 @@ final class PlayCLITests: XCTestCase {
     }
 
     /// The shell command tmux runs: genie, then its exit status, then a shell-free wait so the
-    /// pane stays to be inspected.
-    func paneCommand(_ genieArguments: String, term: String = "xterm-256color") -> String {
-        "cd '\(workDirectory)' && TERM=\(term) '\(genie)' \(genieArguments); echo GENIE_EXIT=$?; exec cat"
+    /// pane stays to be inspected. NO_COLOR is removed (`swift test` sets it for its children)
+    /// unless `noColor`.
+    func paneCommand(_ genieArguments: String, term: String = "xterm-256color", noColor: Bool = false) -> String {
+        let colour = noColor ? "NO_COLOR=1" : "-u NO_COLOR"
+        return "cd '\(workDirectory)' && env \(colour) TERM=\(term) '\(genie)' \(genieArguments); echo GENIE_EXIT=$?; exec cat"
     }
 
     // MARK: Tests
@@ -187,6 +191,46 @@ final class PlayCLITests: XCTestCase {
         }
         try session.send("q")
         XCTAssertTrue(try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }.contains("GENIE_EXIT=0"))
+    }
+
+    /// The picture rows (cells of `rows` rows over the frame's height) whose part of `frame`
+    /// is one flat colour: sky.
+    func flatCellRows(_ frame: Frame, rows: Int) -> [Int] {
+        (0..<rows).filter { r in
+            let top = r * frame.height / rows, bottom = ((r + 1) * frame.height + rows - 1) / rows
+            let colour = frame[0, top]
+            return (top..<bottom).allSatisfy { y in (0..<frame.width).allSatisfy { frame[$0, y] == colour } }
+        }
+    }
+
+    /// In 256 colours at 80x24 every picture row that is flat sky in the frame is one colour on
+    /// screen: for the simulator, and for the learned world, whose decoded sky wobbles around
+    /// palette boundaries (nearest-colour mapping speckled it).
+    func testFlatSkyRowsAreOneColourIn256Colours() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let seed: UInt64 = 0
+        let flat = flatCellRows(try PlatformerWorld(seed: seed).reset(seed: seed), rows: 23)
+        XCTAssertGreaterThanOrEqual(flat.count, 3, "the start frame has sky")
+        var worlds = ["sim"]
+        // genie play finds the repository's weights/ from any folder.
+        let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("weights/tokenizer.safetensors").path
+        if FileManager.default.fileExists(atPath: weights) { worlds.append("model") }
+        for world in worlds {
+            let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world \(world) --seed \(seed) --step"),
+                                   columns: 80, rows: 24)
+            let text = try session.waitFor("the \(world) picture at 80x24", seconds: 60) {
+                $0.contains("step 0") && self.pictureWidths($0) == Array(repeating: 46, count: 23)
+            }
+            XCTAssertFalse(text.contains("38;2;"), "256 colours, not true colour")
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            for row in flat where row < lines.count {
+                let colours = paletteColours(lines[row])
+                XCTAssertEqual(colours.count, 1, "\(world): sky row \(row) shows \(colours.sorted())")
+            }
+            try session.send("q")
+            try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=0") }
+        }
     }
 
     func testDumbTerminalGetsAClearMessageAndIsLeftAsItWas() throws {
