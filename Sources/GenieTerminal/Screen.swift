@@ -86,6 +86,7 @@ public final class Screen {
         self.screen = screen
         self.terminalName = name
         self.window = genie_stdscr()
+        genie_end_curses_on_crash()
         cbreak()      // keys arrive at once; Ctrl-C still raises SIGINT
         noecho()
         nonl()
