@@ -33,9 +33,9 @@ public struct PlaySettings: Sendable {
 /// Plays a `World` in the terminal: keys pick actions, frames are drawn as block characters,
 /// and the session can be recorded (PNG frames + trace.json).
 ///
-/// In real time a slow world drops frames, never keys: all keys that arrived while a frame
-/// was being made are read before the next one, and the last action among them is taken. In
-/// step mode every action key is a step.
+/// A slow world drops frames, never queues keys: all keys that arrived while a frame was
+/// being made are read before the next one, and the next frame takes the last action among
+/// them (in step mode too: a held key does not pile up steps).
 public final class PlaySession {
     public let world: any World
     public let settings: PlaySettings
@@ -48,6 +48,11 @@ public final class PlaySession {
     /// Runs until `q`/Esc or a stop signal. Returns the exit status: 0, or 128 + the signal.
     /// The terminal is restored and the recording flushed on every way out, errors included.
     public func run() throws -> Int32 {
+        try run { try Screen.openTerminal(request: settings.colorRequest) }
+    }
+
+    /// `run()` on the screen `openScreen` makes (tests: one on a pseudo-terminal).
+    func run(openScreen: () throws -> Screen) throws -> Int32 {
         let recorder = SessionRecorder(trace: Trace(
             world: .init(kind: world.kind, identity: world.identity, location: settings.worldLocation),
             frame: .init(width: world.frameWidth, height: world.frameHeight),
@@ -57,7 +62,7 @@ public final class PlaySession {
         if let directory = settings.recordDirectory { try recorder.start(directory: directory) }
 
         StopSignal.install()
-        let screen = try Screen.openTerminal(request: settings.colorRequest)
+        let screen = try openScreen()
         var status: Int32 = 0
         do {
             status = try loop(screen: screen, recorder: recorder)
@@ -118,9 +123,10 @@ public final class PlaySession {
             if let signal = StopSignal.received { return StopSignal.exitStatus(for: signal) }
             let waitsForTick = !settings.stepMode && !paused && !view.isTooSmall
             let timeout = waitsForTick ? max(0, Int(((nextTick - clock.now) * 1000).rounded(.up))) : 100
-            // In real time, everything typed so far counts before the next frame.
+            // Everything typed so far (while the last frame was being made) counts before the
+            // next frame: a slow world answers the latest keys, not a backlog of old ones.
             var keys = screen.readKey(timeoutMilliseconds: timeout).map { [$0] } ?? []
-            while !settings.stepMode, !keys.isEmpty, let more = screen.readKey(timeoutMilliseconds: 0) { keys.append(more) }
+            while !keys.isEmpty, let more = screen.readKey(timeoutMilliseconds: 0) { keys.append(more) }
             for key in keys {
                 switch keyMap.command(for: key, at: clock.now) {
                 case .quit:

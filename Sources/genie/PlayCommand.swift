@@ -12,8 +12,9 @@ struct PlayCommand: ParsableCommand {
         Keys: ←/→ or A/D move; ↑, W or space jump; a jump within 0.3 s of a direction (either \
         order) or Shift+←/→ (also capital A/D) jumps sideways; ↓/S waits (noop); digits 1-8 \
         take raw action 0-7; p pauses; r starts/stops recording; q or Esc quits.
-        Real-time mode ticks --fps times a second (no key = noop; a slow world drops frames, \
-        not keys); --step advances only on a key.
+        Real-time mode ticks --fps times a second (no key = noop); --step advances only on a \
+        key. A slow world drops frames, never queues keys: the keys typed while a frame is made \
+        are answered by the next frame.
         Any terminal from 40x12 plays: the picture takes the largest size that fits. Colour is \
         detected (COLORTERM, terminfo RGB/Tc, tmux's client features; NO_COLOR turns it off) \
         unless --color says otherwise.

@@ -146,6 +146,7 @@ final class PlayCLITests: XCTestCase {
         XCTAssertEqual(picture(try session.capture()), picture(first))
 
         try session.send("Right")
+        try session.waitFor("step 1 after a right arrow") { $0.contains("step 1") }
         try session.send("Right")
         let moved = try session.waitFor("step 2 after two right arrows") { $0.contains("step 2") }
         XCTAssertNotEqual(picture(moved), picture(first), "the picture changes after the right arrow")
