@@ -13,36 +13,47 @@ public struct TerminalCell: Equatable, Hashable, Sendable {
 
 /// Turns picture cells into terminal cells for a colour mode, keeping flat areas flat.
 ///
-/// Nearest-colour mapping alone speckles: a sky whose pixels differ by a unit or two around
-/// the midpoint between two palette entries (as a learned world's decoded frames do) flips
-/// between them from cell to cell and frame to frame. So a colour keeps the entry already
-/// chosen next to it (left, above, the other half of its cell) or in the same place on the
-/// previous frame whenever that entry is within `margin` (Oklab distance) of the nearest
-/// one; the picture is never more than `margin` worse than nearest mapping. The margin
-/// covers a few units of noise (about 0.003 a unit) but stays well under the spacing of the
-/// palette (0.02–0.04 between neighbouring entries), or a flat area could drift, cell by
-/// cell, to a clearly worse entry.
+/// Nearest-colour mapping alone speckles: a learned world's decoded sky wobbles by a few
+/// units, and here and there by twenty, around a colour near the midpoint between two palette
+/// entries, so it flips between them from cell to cell and frame to frame. So a colour may
+/// take an entry already chosen next to it (left, above, the other half of its cell) or in
+/// the same place on the previous frame instead of its nearest entry:
+/// * always when that entry is within `margin` (Oklab distance) of the nearest one: noise of
+///   a few units (about 0.003 a unit) at a palette boundary;
+/// * from the left neighbour or the previous frame, also when that neighbour's own colour is
+///   within `flatTolerance` of this one (the same flat area, give or take an outlier) and the
+///   entry within `flatMargin` of the nearest. Not from above: skies are vertical gradients
+///   of flat rows, and carrying an entry down them would mix two entries in one row.
+/// No colour is ever more than `flatMargin` (under one palette step, 0.02–0.04 between
+/// neighbouring entries) worse than nearest mapping.
 public final class ColorMapper {
     public let mode: ColorMode
     public let margin: Float
+    public let flatTolerance: Float
+    public let flatMargin: Float
+    /// The previous frame's cells and the Oklab colours they showed (foreground, background).
     private var previous: [TerminalCell] = []
+    private var previousSources: [(Oklab, Oklab)] = []
     private var previousColumns = 0
     private var cache: [UInt32: (lab: Oklab, best: Int)] = [:]
 
-    public init(mode: ColorMode, margin: Float = 0.012) {
+    public init(mode: ColorMode, margin: Float = 0.012, flatTolerance: Float = 0.045, flatMargin: Float = 0.035) {
         self.mode = mode
         self.margin = margin
+        self.flatTolerance = flatTolerance
+        self.flatMargin = flatMargin
     }
 
     /// Forgets the previous frame (after a resize).
-    public func reset() { previous = []; previousColumns = 0 }
+    public func reset() { previous = []; previousSources = []; previousColumns = 0 }
 
     /// The terminal cells of `picture`.
     public func map(_ picture: CellPicture) -> [TerminalCell] {
         let columns = picture.columns
-        if previous.count != picture.cells.count || previousColumns != columns { previous = [] }
+        if previous.count != picture.cells.count || previousColumns != columns { reset() }
         var result: [TerminalCell] = []
         result.reserveCapacity(picture.cells.count)
+        var sources: [(Oklab, Oklab)] = []
         switch mode {
         case .direct:
             for cell in picture.cells {
@@ -53,18 +64,24 @@ public final class ColorMapper {
             for cell in picture.cells { result.append(Self.monochrome(cell)) }
         case .palette256, .ansi16, .ansi8:
             let palette = mode.palette!
+            sources.reserveCapacity(picture.cells.count)
+            var candidates: [(number: Int32, source: Oklab, flat: Bool)] = []
             for (i, cell) in picture.cells.enumerated() {
                 let column = i % columns
-                var neighbours: [Int] = []
-                if column > 0 { neighbours += [result[i - 1].foreground, result[i - 1].background].map(Int.init) }
-                if i >= columns { neighbours.append(Int(result[i - columns].background)) }
-                if !previous.isEmpty { neighbours.append(Int(previous[i].foreground)) }
-                let foreground = number(cell.foreground, palette: palette, neighbours: neighbours)
-                neighbours.removeLast(previous.isEmpty ? 0 : 1)
-                neighbours.append(Int(foreground))
-                if !previous.isEmpty { neighbours.append(Int(previous[i].background)) }
-                let background = number(cell.background, palette: palette, neighbours: neighbours)
+                candidates.removeAll(keepingCapacity: true)
+                if column > 0 {
+                    candidates.append((result[i - 1].foreground, sources[i - 1].0, true))
+                    candidates.append((result[i - 1].background, sources[i - 1].1, true))
+                }
+                if i >= columns { candidates.append((result[i - columns].background, sources[i - columns].1, false)) }
+                if !previous.isEmpty { candidates.append((previous[i].foreground, previousSources[i].0, true)) }
+                let (foreground, foregroundLab) = number(cell.foreground, palette: palette, candidates: candidates)
+                if !previous.isEmpty { candidates.removeLast() }
+                candidates.append((foreground, foregroundLab, false))
+                if !previous.isEmpty { candidates.append((previous[i].background, previousSources[i].1, true)) }
+                let (background, backgroundLab) = number(cell.background, palette: palette, candidates: candidates)
                 result.append(TerminalCell(glyph: cell.glyph, foreground: foreground, background: background))
+                sources.append((foregroundLab, backgroundLab))
             }
         }
         // A cell whose two colours became one is drawn as a plain ▀: the same cell as its
@@ -74,13 +91,15 @@ public final class ColorMapper {
         }
         if cache.count > 1 << 16 { cache.removeAll(keepingCapacity: true) }
         previous = result
+        previousSources = sources
         previousColumns = columns
         return result
     }
 
-    /// The number for `color`: the nearest palette entry, unless one of `neighbours` (terminal
-    /// numbers) is within `margin` of it.
-    private func number(_ color: RGB, palette: TerminalPalette, neighbours: [Int]) -> Int32 {
+    /// The number for `color` (and its Oklab value): the nearest palette entry, unless one of
+    /// `candidates` (numbers chosen nearby, with the colours they were chosen for) may stand
+    /// in for it (see the type's comment); then the closest such.
+    private func number(_ color: RGB, palette: TerminalPalette, candidates: [(number: Int32, source: Oklab, flat: Bool)]) -> (Int32, Oklab) {
         let key = UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b)
         let lab: Oklab, best: Int
         if let hit = cache[key] {
@@ -91,19 +110,21 @@ public final class ColorMapper {
             cache[key] = (lab, best)
         }
         var chosen = best
-        // The palette's numbers are consecutive, so a number's position is an offset.
-        if !neighbours.contains(Int(palette.numbers[best])) {
+        let bestNumber = palette.numbers[best]
+        if !candidates.contains(where: { $0.number == bestNumber }) {
+            // The palette's numbers are consecutive, so a number's position is an offset.
             let first = Int(palette.numbers[0])
-            let limit = lab.distance(palette.labs[best]) + margin
+            let bestDistance = lab.distance(palette.labs[best])
             var closest = Float.infinity
-            for n in neighbours {
-                let position = n - first
+            for candidate in candidates {
+                let position = Int(candidate.number) - first
                 guard position >= 0, position < palette.labs.count else { continue }
                 let d = lab.distance(palette.labs[position])
-                if d <= limit && d < closest { closest = d; chosen = position }
+                let allowed = candidate.flat && lab.distance(candidate.source) <= flatTolerance ? flatMargin : margin
+                if d <= bestDistance + allowed && d < closest { closest = d; chosen = position }
             }
         }
-        return palette.numbers[chosen]
+        return (palette.numbers[chosen], lab)
     }
 
     /// Denser characters for lighter cells (a dark terminal background assumed): the cell's

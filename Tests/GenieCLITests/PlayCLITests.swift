@@ -204,33 +204,38 @@ final class PlayCLITests: XCTestCase {
         }
     }
 
-    /// In 256 colours at 80x24 every picture row that is flat sky in the frame is one colour on
-    /// screen: for the simulator, and for the learned world, whose decoded sky wobbles around
-    /// palette boundaries (nearest-colour mapping speckled it).
+    /// In 256 colours every picture row that is flat sky in the frame is one colour on screen,
+    /// shrunk at 80x24 and at full size at 140x45: for the simulator, and for the learned
+    /// world, whose decoded sky wobbles around palette boundaries (nearest-colour mapping
+    /// speckled it).
     func testFlatSkyRowsAreOneColourIn256Colours() throws {
         guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
         let seed: UInt64 = 0
-        let flat = flatCellRows(try PlatformerWorld(seed: seed).reset(seed: seed), rows: 23)
-        XCTAssertGreaterThanOrEqual(flat.count, 3, "the start frame has sky")
+        let frame = try PlatformerWorld(seed: seed).reset(seed: seed)
         var worlds = ["sim"]
         // genie play finds the repository's weights/ from any folder.
         let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("weights/tokenizer.safetensors").path
         if FileManager.default.fileExists(atPath: weights) { worlds.append("model") }
-        for world in worlds {
-            let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world \(world) --seed \(seed) --step"),
-                                   columns: 80, rows: 24)
-            let text = try session.waitFor("the \(world) picture at 80x24", seconds: 60) {
-                $0.contains("step 0") && self.pictureWidths($0) == Array(repeating: 46, count: 23)
+        for (columns, rows, pictureColumns, pictureRows) in [(80, 24, 46, 23), (140, 45, 64, 32)] {
+            let flat = flatCellRows(frame, rows: pictureRows)
+            XCTAssertGreaterThanOrEqual(flat.count, 3, "the start frame has sky")
+            let top = (rows - 1 - pictureRows) / 2
+            for world in worlds {
+                let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world \(world) --seed \(seed) --step"),
+                                       columns: columns, rows: rows)
+                let text = try session.waitFor("the \(world) picture at \(columns)x\(rows)", seconds: 60) {
+                    $0.contains("step 0") && self.pictureWidths($0) == Array(repeating: pictureColumns, count: pictureRows)
+                }
+                XCTAssertFalse(text.contains("38;2;"), "256 colours, not true colour")
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                for row in flat where top + row < lines.count {
+                    let colours = paletteColours(lines[top + row])
+                    XCTAssertEqual(colours.count, 1, "\(world) at \(columns)x\(rows): sky row \(row) shows \(colours.sorted())")
+                }
+                try session.send("q")
+                try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=0") }
             }
-            XCTAssertFalse(text.contains("38;2;"), "256 colours, not true colour")
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for row in flat where row < lines.count {
-                let colours = paletteColours(lines[row])
-                XCTAssertEqual(colours.count, 1, "\(world): sky row \(row) shows \(colours.sorted())")
-            }
-            try session.send("q")
-            try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=0") }
         }
     }
 
