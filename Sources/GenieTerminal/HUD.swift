@@ -31,18 +31,27 @@ public struct HUD: Equatable, Sendable {
     public func line(width: Int) -> String {
         let width = max(0, width)
         let compact = width < HUD.compactWidth
-        var parts = ["step \(step)", format1(fps) + " fps", actionName]
-        if !mode.isEmpty { parts.append(mode) }
-        if paused { parts.append(compact ? "PAUSE" : "PAUSED") }
-        if recording { parts.append(compact ? "●REC" : "● REC") }
         let separator = compact ? "│" : " │ "
-        let status = parts.joined(separator: separator)
-        guard !help.isEmpty else { return String(status.prefix(width)) }
-        let helps = (compact ? [compactHelp ?? help, help] : [help, compactHelp ?? help]) + [HUD.quitHelp]
-        for h in helps where status.count + separator.count + h.count <= width {
-            return status + separator + h
+        func status(withMode: Bool = true, withAction: Bool = true) -> String {
+            var parts = ["step \(step)", format1(fps) + " fps"]
+            if withAction { parts.append(actionName) }
+            if withMode && !mode.isEmpty { parts.append(mode) }
+            if paused { parts.append(compact ? "PAUSE" : "PAUSED") }
+            if recording { parts.append(compact ? "●REC" : "● REC") }
+            return parts.joined(separator: separator)
         }
-        // Not even the status fits beside "q quit": cut the status.
+        guard !help.isEmpty else { return String(status().prefix(width)) }
+        let helps = (compact ? [compactHelp ?? help, help] : [help, compactHelp ?? help]) + [HUD.quitHelp]
+        for h in helps where status().count + separator.count + h.count <= width {
+            return status() + separator + h
+        }
+        // Too narrow for the whole status beside "q quit": leave out the mode, then the action,
+        // and at last cut what is left.
+        for shorter in [status(withMode: false), status(withMode: false, withAction: false)]
+        where shorter.count + separator.count + HUD.quitHelp.count <= width {
+            return shorter + separator + HUD.quitHelp
+        }
+        let status = status(withMode: false, withAction: false)
         let room = width - separator.count - HUD.quitHelp.count
         guard room > 0 else { return String(HUD.quitHelp.prefix(width)) }
         return String(status.prefix(room)) + separator + HUD.quitHelp

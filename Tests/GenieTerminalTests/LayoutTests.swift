@@ -94,6 +94,9 @@ final class HUDAndTerminalChoiceTests: XCTestCase {
         XCTAssertTrue(hud.line(width: 79).contains("step 12345"), hud.line(width: 79))
         XCTAssertTrue(hud.line(width: 79).contains("●REC"), hud.line(width: 79))
         XCTAssertEqual(HUD(help: "").line(width: 200), "step 0 │ 0.0 fps │ -")
+        // 40 columns (39 usable): the mode goes first, the step and the recording stay.
+        XCTAssertEqual(HUD(step: 25, fps: 1.9, actionName: "noop", recording: true, mode: "step mode").line(width: 39),
+                       "step 25│1.9 fps│noop│●REC│q quit")
     }
 
     func testTerminalCandidates() {
