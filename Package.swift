@@ -63,6 +63,6 @@ let package = Package(
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia", "GenieTensor"]),
         // End-to-end tests that run the built `genie` executable.
-        .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieTensor"]),
+        .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieTensor", "Platformer"]),
     ]
 )

@@ -8,7 +8,11 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <unistd.h>
+#include <signal.h>
+#include <string.h>
 #include <ncursesw/ncurses.h>
+#include <ncursesw/term.h>
 
 // Swift 6 rejects C globals and does not import function-like macros: wrap them.
 static inline WINDOW *genie_stdscr(void) { return stdscr; }
@@ -37,4 +41,53 @@ static inline int genie_attr_set(WINDOW *w, attr_t attrs, int pair) {
 }
 /// Whether the current terminal's terminfo entry has the RGB (direct colour) capability.
 static inline int genie_has_rgb(void) { return tigetflag((char *)"RGB") > 0; }
+/// Whether the current terminal's terminfo entry has string capability `name`.
+static inline int genie_has_string(const char *name) {
+    char *s = tigetstr((char *)name);
+    return s != NULL && s != (char *)-1;
+}
+/// Whether the terminfo entry `term` has boolean capability `cap` (RGB, Tc): 1 yes, 0 no,
+/// -1 no such entry. Loads the entry on the side and restores the current terminal.
+static inline int genie_entry_flag(const char *term, const char *cap) {
+    TERMINAL *saved = cur_term;
+    int error = 0;
+    if (setupterm((char *)term, STDOUT_FILENO, &error) != OK) { set_curterm(saved); return -1; }
+    int value = tigetflag((char *)cap) > 0;
+    TERMINAL *loaded = cur_term;
+    set_curterm(saved);
+    del_curterm(loaded);
+    return value;
+}
+/// Crash signals whose default handling would leave the terminal in curses mode.
+static const int genie_crash_signals[] = {SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
+#define GENIE_CRASH_SIGNAL_COUNT (sizeof(genie_crash_signals) / sizeof(int))
+
+/// What handled each crash signal before (a function-local static: this module has no .c
+/// file to hold a global; only Screen.swift installs the handler, so one copy is used).
+static inline struct sigaction *genie_previous_actions(void) {
+    static struct sigaction previous[GENIE_CRASH_SIGNAL_COUNT];
+    return previous;
+}
+
+static inline void genie_crash_handler(int signal_number) {
+    endwin();  // not async-signal-safe, but the process is ending: give the user a working terminal
+    for (unsigned i = 0; i < GENIE_CRASH_SIGNAL_COUNT; i++) {
+        if (genie_crash_signals[i] == signal_number) sigaction(signal_number, &genie_previous_actions()[i], NULL);
+    }
+    raise(signal_number);  // delivered to the previous handler (Swift's backtracer, or the default) on return
+}
+
+/// Ends curses before a crash is reported, keeping what handled the signal before.
+static inline void genie_end_curses_on_crash(void) {
+    static int installed = 0;
+    if (installed) return;  // once: a second install would chain to itself
+    installed = 1;
+    for (unsigned i = 0; i < GENIE_CRASH_SIGNAL_COUNT; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = genie_crash_handler;
+        sigemptyset(&action.sa_mask);
+        sigaction(genie_crash_signals[i], &action, &genie_previous_actions()[i]);
+    }
+}
 #endif

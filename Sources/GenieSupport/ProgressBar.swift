@@ -1,7 +1,9 @@
 import Foundation
 
 /// A one-line progress bar on stderr for long work (data generation, training,
-/// tokenising): done/total, rate, ETA and a short detail such as the loss. When stderr is
+/// tokenising): done/total, rate, ETA and a short detail such as the loss. The rate and
+/// ETA appear once something has been done since the first report (before that they are
+/// unknown, not zero). When stderr is
 /// not a terminal (logs, nohup) it prints a plain line at most every `plainInterval` seconds.
 public final class ProgressBar: @unchecked Sendable {
     private let label: String
@@ -26,10 +28,8 @@ public final class ProgressBar: @unchecked Sendable {
         lock.withLock {
             if startDone == nil { startDone = done }
             let elapsed = max(Date().timeIntervalSince(start), 1e-9)
-            let rate = Double(done - (startDone ?? 0)) / elapsed
-            let remaining = rate > 0 ? Double(total - done) / rate : 0
-            let eta = String(format: "%d:%02d:%02d", Int(remaining) / 3600, Int(remaining) / 60 % 60, Int(remaining) % 60)
-            let figures = "\(done)/\(total) \(unit)" + (detail.isEmpty ? "" : " \(detail)") + String(format: ", %.2f %@/s, ETA %@", rate, unit, eta)
+            let figures = "\(done)/\(total) \(unit)" + (detail.isEmpty ? "" : " \(detail)")
+                + ProgressBar.rateAndETA(done: done - (startDone ?? 0), remaining: total - done, seconds: elapsed, unit: unit)
             if isTerminal {
                 let width = 24, filled = Int(Double(width) * Double(done) / Double(max(total, 1)))
                 let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
@@ -40,6 +40,15 @@ public final class ProgressBar: @unchecked Sendable {
                 FileHandle.standardError.write(Data("\(label): \(figures)\n".utf8))
             }
         }
+    }
+
+    /// ", 2.50 steps/s, ETA 0:01:20" for `done` units in `seconds` with `remaining` to go;
+    /// empty while nothing is done (no rate is known yet).
+    public static func rateAndETA(done: Int, remaining: Int, seconds: Double, unit: String) -> String {
+        guard done > 0, seconds > 0 else { return "" }
+        let rate = Double(done) / seconds
+        let left = Int((Double(max(0, remaining)) / rate).rounded())
+        return String(format: ", %.2f %@/s, ETA %d:%02d:%02d", rate, unit, left / 3600, left / 60 % 60, left % 60)
     }
 
     /// Ends the bar's line and prints a closing message, if any.

@@ -45,6 +45,8 @@ public struct KeyMap: Sendable {
 
     /// The one-line key help shown in the HUD.
     public static let help = "←→/AD move  ↑/W/space jump  dir+jump or Shift+←→ jump sideways  ↓/S wait  1-8 raw action  p pause  r rec  q quit"
+    /// The key help for narrow terminals (see `HUD.compactWidth`).
+    public static let compactHelp = "←→ move  ↑ jump  p pause  r rec  q quit"
 
     /// The command for `key` pressed at `time` (seconds, any fixed origin).
     public mutating func command(for key: Int32, at time: Double) -> KeyCommand {

@@ -16,16 +16,26 @@ public struct PlaySettings: Sendable {
     public var maxScale: Int?
     /// Where the world's files are (see `Trace.WorldInfo.location`), for the trace.
     public var worldLocation: String?
+    /// The colours asked for (`--color`).
+    public var colorRequest: ColorRequest = .auto
+    /// The glyphs asked for (`--glyphs`; nil: chosen by the picture's size).
+    public var glyphs: GlyphMode?
 
     public init(fps: Double = 10, stepMode: Bool = false, seed: UInt64 = 0, recordDirectory: String? = nil,
-                maxScale: Int? = nil, worldLocation: String? = nil) {
+                maxScale: Int? = nil, worldLocation: String? = nil, colorRequest: ColorRequest = .auto,
+                glyphs: GlyphMode? = nil) {
         self.fps = fps; self.stepMode = stepMode; self.seed = seed
         self.recordDirectory = recordDirectory; self.maxScale = maxScale; self.worldLocation = worldLocation
+        self.colorRequest = colorRequest; self.glyphs = glyphs
     }
 }
 
-/// Plays a `World` in the terminal: keys pick actions, frames are drawn as half-blocks, and
-/// the session can be recorded (PNG frames + trace.json).
+/// Plays a `World` in the terminal: keys pick actions, frames are drawn as block characters,
+/// and the session can be recorded (PNG frames + trace.json).
+///
+/// A slow world drops frames, never queues keys: all keys that arrived while a frame was
+/// being made are read before the next one, and the next frame takes the last action among
+/// them (in step mode too: a held key does not pile up steps).
 public final class PlaySession {
     public let world: any World
     public let settings: PlaySettings
@@ -38,6 +48,11 @@ public final class PlaySession {
     /// Runs until `q`/Esc or a stop signal. Returns the exit status: 0, or 128 + the signal.
     /// The terminal is restored and the recording flushed on every way out, errors included.
     public func run() throws -> Int32 {
+        try run { try Screen.openTerminal(request: settings.colorRequest) }
+    }
+
+    /// `run()` on the screen `openScreen` makes (tests: one on a pseudo-terminal).
+    func run(openScreen: () throws -> Screen) throws -> Int32 {
         let recorder = SessionRecorder(trace: Trace(
             world: .init(kind: world.kind, identity: world.identity, location: settings.worldLocation),
             frame: .init(width: world.frameWidth, height: world.frameHeight),
@@ -47,7 +62,7 @@ public final class PlaySession {
         if let directory = settings.recordDirectory { try recorder.start(directory: directory) }
 
         StopSignal.install()
-        let screen = try Screen.openTerminal()
+        let screen = try openScreen()
         var status: Int32 = 0
         do {
             status = try loop(screen: screen, recorder: recorder)
@@ -64,7 +79,7 @@ public final class PlaySession {
     private func loop(screen: Screen, recorder: SessionRecorder) throws -> Int32 {
         let clock = Clock()
         let view = FrameView(screen: screen, frameWidth: world.frameWidth, frameHeight: world.frameHeight,
-                             maxScale: settings.maxScale)
+                             maxScale: settings.maxScale, glyphs: settings.glyphs)
         var keyMap = KeyMap()
         let noop = world.action(forControl: Control.noop) ?? 0
         let period = 1 / settings.fps
@@ -95,11 +110,24 @@ public final class PlaySession {
             view.show(frame)
         }
 
+        // Real time: one frame with the pending action (noop without one).
+        func tick() throws {
+            let choice = pending ?? (noop, Control.noop, "none")
+            pending = nil
+            try takeStep(choice)
+            nextTick += period
+            if nextTick < clock.now { nextTick = clock.now + period }  // fell behind: drop frames, don't race to catch up
+        }
+
         while true {
             if let signal = StopSignal.received { return StopSignal.exitStatus(for: signal) }
             let waitsForTick = !settings.stepMode && !paused && !view.isTooSmall
             let timeout = waitsForTick ? max(0, Int(((nextTick - clock.now) * 1000).rounded(.up))) : 100
-            if let key = screen.readKey(timeoutMilliseconds: timeout) {
+            // Everything typed so far (while the last frame was being made) counts before the
+            // next frame: a slow world answers the latest keys, not a backlog of old ones.
+            var keys = screen.readKey(timeoutMilliseconds: timeout).map { [$0] } ?? []
+            while !keys.isEmpty, let more = screen.readKey(timeoutMilliseconds: 0) { keys.append(more) }
+            for key in keys {
                 switch keyMap.command(for: key, at: clock.now) {
                 case .quit:
                     return 0
@@ -128,17 +156,13 @@ public final class PlaySession {
                 case .ignored:
                     break
                 }
-                if settings.stepMode, let choice = pending, !paused, !view.isTooSmall {
-                    pending = nil
-                    try takeStep(choice)
-                }
             }
-            if !settings.stepMode && !paused && !view.isTooSmall && clock.now >= nextTick {
-                let choice = pending ?? (noop, Control.noop, "none")
+            if settings.stepMode, let choice = pending, !paused, !view.isTooSmall {
                 pending = nil
                 try takeStep(choice)
-                nextTick += period
-                if nextTick < clock.now { nextTick = clock.now + period }  // fell behind: don't race to catch up
+            }
+            if !settings.stepMode && !paused && !view.isTooSmall && clock.now >= nextTick {
+                try tick()
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import GenieMedia
 
-/// Measures how many frames per second the half-block renderer puts on a terminal, by
+/// Measures how many frames per second the block-character renderer puts on a terminal, by
 /// drawing into a pseudo-terminal whose other end is drained (and discarded) by a thread.
 /// The figure includes everything a frame costs in play: cells, colour mapping, ncurses
 /// diffing and the bytes written to the terminal.
@@ -11,7 +11,7 @@ public enum RenderBenchmark {
     public static func framesPerSecond(frames: [Frame], scale: Int, colorMode: ColorMode,
                                        seconds: Double = 1) throws -> Double {
         precondition(!frames.isEmpty)
-        let (columns, rows) = HalfBlockGrid.size(width: frames[0].width, height: frames[0].height, scale: scale)
+        let (columns, rows) = Layout.halfBlockSize(width: frames[0].width, height: frames[0].height, scale: scale)
         var size = winsize(ws_row: UInt16(rows + Layout.hudLines + 2), ws_col: UInt16(columns + 2), ws_xpixel: 0, ws_ypixel: 0)
         var master: Int32 = -1, slave: Int32 = -1
         guard openpty(&master, &slave, nil, nil, &size) == 0 else {

@@ -42,7 +42,7 @@ public final class ReplayViewer {
         var frame = try world.reset(seed: trace.seed)
         var index = 0
         view.hud = HUD(step: 0, fps: fps ?? trace.settings.fps * speed, actionName: "-",
-                       mode: "replay 0/\(total)", help: "p pause  q quit")
+                       mode: "replay 0/\(total)", help: "p pause  q quit", compactHelp: nil)
         view.show(frame)
 
         while true {

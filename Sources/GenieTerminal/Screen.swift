@@ -6,20 +6,24 @@ import GenieMedia
 public enum ScreenError: Error, CustomStringConvertible, Equatable {
     case notATerminal(String)
     case cannotOpen(String)
+    /// The terminal cannot move its cursor (TERM=dumb and the like): no picture is possible.
+    case cannotAddressCursor(String)
 
     public var description: String {
         switch self {
         case .notATerminal(let which):
             return "\(which) is not a terminal: genie draws its picture in a terminal. Run it in an interactive terminal (for PNGs without a terminal use `genie replay TRACE --out DIR`)."
         case .cannotOpen(let reason): return "cannot open the terminal screen: \(reason)"
+        case .cannotAddressCursor(let name):
+            return "the terminal type \"\(name)\" cannot move the cursor, so genie cannot draw its picture there. Run it in a full-screen terminal (TERM=xterm-256color, tmux-256color, …); `genie generate` makes PNGs without one."
         }
     }
 }
 
-/// An ncurses screen that shows half-block pictures and a HUD line.
+/// An ncurses screen that shows block-character pictures and a HUD line.
 ///
-/// All ncurses calls live here; what is drawn is computed by `HalfBlockGrid`, `Layout` and
-/// `HUD`. Colours go through extended colour pairs (`alloc_pair`, the pair number passed
+/// All ncurses calls live here; what is drawn is computed by `CellPicture`, `ColorMapper`,
+/// `Layout` and `HUD`. Colours go through extended colour pairs (`alloc_pair`, the pair number passed
 /// through `setcchar`'s opts pointer), since `COLOR_PAIR()` stops at 256 pairs. Cells that
 /// did not change since the last frame are not even handed to ncurses, and ncurses in turn
 /// sends only changed cells to the terminal: no frame ever clears the screen.
@@ -33,21 +37,23 @@ public final class Screen {
     private var pairs: [UInt64: Int32] = [:]
     private let maxPairs: Int
     /// What each picture cell shows now, to skip unchanged cells (empty: redraw everything).
-    private var shown: [HalfBlockCell] = []
+    private var shown: [TerminalCell] = []
     private var shownGeometry = (x: -1, y: -1, columns: 0, rows: 0)
-    private var upperHalfBlock: [wchar_t] = [0x2580, 0]
+    private var glyph: [wchar_t] = [0x2580, 0]
+    private var pairsRanOut = false
 
-    /// Opens the screen on the process's own terminal, choosing 24-bit colour when the
-    /// terminal supports it. Throws `notATerminal` (before touching the terminal) when
-    /// standard input or output is not a terminal.
-    public static func openTerminal(forceColorMode: ColorMode? = nil) throws -> Screen {
+    /// Opens the screen on the process's own terminal with the colours `request` asks for
+    /// (auto: the best the terminal takes, see `TerminalChoice`). Throws `notATerminal`
+    /// (before touching the terminal) when standard input or output is not a terminal.
+    public static func openTerminal(request: ColorRequest = .auto) throws -> Screen {
         try requireTerminal()
         guard let output = fdopen(STDOUT_FILENO, "w"), let input = fdopen(STDIN_FILENO, "r") else {
             throw ScreenError.cannotOpen("fdopen failed")
         }
-        let env = ProcessInfo.processInfo.environment
-        let candidates = TerminalChoice.candidates(term: env["TERM"], colorTerm: env["COLORTERM"])
-        return try Screen(terminalNames: candidates, output: output, input: input, forceColorMode: forceColorMode)
+        let environment = TerminalChoice.Environment.current()
+        let candidates = TerminalChoice.candidates(environment, request: request)
+        return try Screen(terminalNames: candidates, output: output, input: input, request: request,
+                          noColor: environment.noColor)
     }
 
     /// Throws `notATerminal` unless standard input and output are both terminals. Call it
@@ -58,9 +64,11 @@ public final class Screen {
     }
 
     /// Opens a screen writing to `output` and reading `input` (a terminal or a pseudo-terminal),
-    /// with the first of `terminalNames` that ncurses knows.
+    /// with the first of `terminalNames` that ncurses knows; `forceColorMode` overrides the
+    /// choice from `request`. A terminal that cannot address its cursor is closed again and
+    /// refused with `cannotAddressCursor`.
     public init(terminalNames: [String], output: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>,
-                forceColorMode: ColorMode? = nil) throws {
+                request: ColorRequest = .auto, noColor: Bool = false, forceColorMode: ColorMode? = nil) throws {
         setlocale(LC_ALL, "")
         var opened: (OpaquePointer, String)?
         for name in terminalNames {
@@ -69,10 +77,16 @@ public final class Screen {
         guard let (screen, name) = opened else {
             throw ScreenError.cannotOpen("no terminfo entry for \(terminalNames.joined(separator: ", "))")
         }
+        set_term(screen)
+        guard genie_has_string("cup") != 0 else {
+            endwin()
+            delscreen(screen)
+            throw ScreenError.cannotAddressCursor(name)
+        }
         self.screen = screen
         self.terminalName = name
-        set_term(screen)
         self.window = genie_stdscr()
+        genie_end_curses_on_crash()
         cbreak()      // keys arrive at once; Ctrl-C still raises SIGINT
         noecho()
         nonl()
@@ -80,18 +94,14 @@ public final class Screen {
         set_escdelay(25)  // Esc quits promptly instead of waiting a second for a sequence
         curs_set(0)
         leaveok(window, true)
-        start_color()
-        use_default_colors()
-        maxPairs = Int(genie_color_pairs())
-        if let forced = forceColorMode {
-            colorMode = forced
-        } else if genie_has_rgb() != 0 || genie_colors() >= 0x1000000 {
-            colorMode = .direct
-        } else if genie_colors() >= 256 {
-            colorMode = .palette256
-        } else {
-            colorMode = .ansi8
+        if has_colors() {
+            start_color()
+            use_default_colors()
         }
+        maxPairs = Int(max(0, genie_color_pairs()))
+        let available = has_colors() ? Int(genie_colors()) : 0
+        colorMode = forceColorMode ?? TerminalChoice.colorMode(request: request, noColor: noColor, colors: available,
+                                                               hasRGB: genie_has_rgb() != 0)
     }
 
     deinit { close() }
@@ -101,37 +111,55 @@ public final class Screen {
         (Int(genie_getmaxx(window)), Int(genie_getmaxy(window)))
     }
 
-    /// Draws `grid` with its top-left cell at (`x`, `y`); cells outside the screen are cut.
-    public func draw(_ grid: HalfBlockGrid, x: Int, y: Int) {
-        if shownGeometry != (x, y, grid.columns, grid.rows) {
+    /// Draws `cells` (`columns` wide, row-major) with the top-left one at (`x`, `y`); cells
+    /// outside the screen are cut.
+    public func draw(_ cells: [TerminalCell], columns: Int, x: Int, y: Int) {
+        pairsRanOut = false
+        let rows = columns > 0 ? cells.count / columns : 0
+        if shownGeometry != (x, y, columns, rows) {
             shown = []
-            shownGeometry = (x, y, grid.columns, grid.rows)
+            shownGeometry = (x, y, columns, rows)
         }
         let (screenColumns, screenRows) = size
-        let fresh = shown.isEmpty
-        if fresh { shown = grid.cells }
-        for row in 0..<grid.rows where y + row < screenRows {
-            for column in 0..<grid.columns where x + column < screenColumns {
-                let i = row * grid.columns + column
-                let cell = grid.cells[i]
+        let fresh = shown.count != cells.count
+        if fresh { shown = cells }
+        for row in 0..<rows where y + row >= 0 && y + row < screenRows {
+            for column in 0..<columns where x + column >= 0 && x + column < screenColumns {
+                let i = row * columns + column
+                let cell = cells[i]
                 if !fresh && shown[i] == cell { continue }
                 shown[i] = cell
                 put(cell, x: x + column, y: y + row)
             }
         }
+        if pairsRanOut {
+            // The pairs were reset halfway: paint the whole picture again with fresh ones.
+            shown = []
+            pairsRanOut = false
+            for row in 0..<rows where y + row >= 0 && y + row < screenRows {
+                for column in 0..<columns where x + column >= 0 && x + column < screenColumns {
+                    put(cells[row * columns + column], x: x + column, y: y + row)
+                }
+            }
+            shown = cells
+        }
     }
 
-    private func put(_ cell: HalfBlockCell, x: Int, y: Int) {
-        var pair = pairFor(foreground: colorMode.colorNumber(cell.top), background: colorMode.colorNumber(cell.bottom))
-        if pair < 0 {
-            // Out of pairs: start over. Everything on screen is redrawn with fresh pairs.
-            reset_color_pairs()
-            pairs.removeAll(keepingCapacity: true)
-            shown = []
-            pair = pairFor(foreground: colorMode.colorNumber(cell.top), background: colorMode.colorNumber(cell.bottom))
+    private func put(_ cell: TerminalCell, x: Int, y: Int) {
+        var pair: Int32 = 0
+        if colorMode != .monochrome && maxPairs > 2 {
+            pair = pairFor(foreground: cell.foreground, background: cell.background)
+            if pair < 0 {
+                // Out of pairs: start over (`draw` then repaints the whole picture).
+                reset_color_pairs()
+                pairs.removeAll(keepingCapacity: true)
+                pairsRanOut = true
+                pair = max(0, pairFor(foreground: cell.foreground, background: cell.background))
+            }
         }
-        _ = upperHalfBlock.withUnsafeBufferPointer { p in
-            genie_put_cell(window, Int32(y), Int32(x), p.baseAddress, max(pair, 0), genie_a_normal())
+        glyph[0] = wchar_t(bitPattern: cell.glyph)
+        _ = glyph.withUnsafeBufferPointer { p in
+            genie_put_cell(window, Int32(y), Int32(x), p.baseAddress, pair, genie_a_normal())
         }
     }
 

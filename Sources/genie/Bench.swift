@@ -56,7 +56,14 @@ struct BenchKernels: ParsableCommand {
     @Flag(help: "Only check the loaded kernel against plain reference loops, then exit (non-zero on a mismatch).")
     var verifyOnly = false
 
+    @Flag(help: "Only print the loaded kernel's raw 1024^3 sgemm speed (\"sgemm_gflops N\"); play uses it to compare kernels.")
+    var sgemmOnly = false
+
     func run() throws {
+        if sgemmOnly {
+            print(String(format: "sgemm_gflops %.1f", OpenBLASKernel.sgemmGFLOPS()))
+            return
+        }
         // Figures from a kernel that computes wrong results are worthless: check it first.
         let kernelError = verifyGemmAgainstReference()
         let kernelCorrect = kernelError < 1e-3

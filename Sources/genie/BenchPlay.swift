@@ -217,12 +217,12 @@ struct BenchPlay: ParsableCommand {
     /// Half-block rendering of a frame into a string of 24-bit ANSI cells (what a terminal
     /// would be sent, minus ncurses' diffing).
     static func render(_ frame: Frame, into buffer: inout String) {
-        let grid = HalfBlockGrid(frame: frame, scale: 1)
+        let grid = CellPicture(frame: frame, columns: frame.width, rows: (frame.height + 1) / 2)
         buffer.removeAll(keepingCapacity: true)
         for y in 0..<grid.rows {
             for x in 0..<grid.columns {
                 let c = grid[x, y]
-                buffer += "\u{1B}[38;2;\(c.top.r);\(c.top.g);\(c.top.b);48;2;\(c.bottom.r);\(c.bottom.g);\(c.bottom.b)m▀"
+                buffer += "\u{1B}[38;2;\(c.foreground.r);\(c.foreground.g);\(c.foreground.b);48;2;\(c.background.r);\(c.background.g);\(c.background.b)m▀"
             }
             buffer += "\u{1B}[0m\n"
         }

@@ -42,7 +42,10 @@ struct DataGenerate: ParsableCommand {
     var height: Int = 64
 
     @Option(help: "Worker threads (default: one per core).")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    var workers: Int?
+
+    /// The worker threads to run.
+    var workerCount: Int { workers ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: "Assets folder (default: GENIE_ASSETS, else the repository's assets/).")
     var assets: String?
@@ -60,7 +63,7 @@ struct DataGenerate: ParsableCommand {
         guard width >= 16, width <= 4096, height >= 48, height <= 4096, height % 8 == 0 else {
             throw ValidationError("--width must be 16...4096 and --height a multiple of 8 in 48...4096")
         }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard workerCount >= 1 else { throw ValidationError("--workers must be at least 1") }
     }
 
     func run() throws {
@@ -70,14 +73,14 @@ struct DataGenerate: ParsableCommand {
         let bar = ProgressBar(label: "generating", unit: "frames", plainInterval: 5)
         let start = Date()
         let written = try userFacing {
-            try DatasetWriter.generate(spec: spec, out: out, assets: art, force: force, workers: workers) { done, total in
+            try DatasetWriter.generate(spec: spec, out: out, assets: art, force: force, workers: workerCount) { done, total in
                 bar.update(done, of: total)
             }
         }
         bar.finish()
         let seconds = Date().timeIntervalSince(start)
         print("wrote \(written) frames (\(episodes) episodes x \(frames)) to \(out) in \(String(format: "%.2f", seconds)) s: "
-              + "\(String(format: "%.0f", Double(written) / max(seconds, 1e-9))) frames/s with \(min(workers, episodes)) workers")
+              + "\(String(format: "%.0f", Double(written) / max(seconds, 1e-9))) frames/s with \(min(workerCount, episodes)) workers")
     }
 }
 

@@ -20,8 +20,11 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Comma-separated actions, e.g. 3,3,3,1 or right,right,jump.")
     var actions: String
 
-    @Option(help: "Folder for frame_NNNNN.png (created if missing).")
+    @Option(help: "Folder for frame_NNNNN.png and trace.json (created if missing; must be empty unless --force).")
     var out: String
+
+    @Flag(help: "Write into a non-empty --out: its frame_NNNNN.png files and trace.json are replaced, other files are left alone.")
+    var force = false
 
     @Option(help: "Seed of the sampling (and of the default prompt).")
     var seed: UInt64 = 0
@@ -29,7 +32,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let world = try model.makeWorld(seed: seed)
         let steps = try Self.parseActions(actions, world: world)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Self.prepare(out, force: force)
         func write(_ frame: Frame, _ index: Int) throws {
             try PNG.write(frame, to: (out as NSString).appendingPathComponent(Trace.frameFileName(index)))
         }
@@ -48,6 +51,32 @@ struct GenerateCommand: ParsableCommand {
         }
         try trace.write(to: (out as NSString).appendingPathComponent("trace.json"))
         print("wrote \(steps.count + 1) frames and trace.json to \(out)")
+    }
+
+    /// Makes `folder` ready for a new run: created when missing; when it holds anything,
+    /// refused without `force`, and with it emptied of what generate writes (frame PNGs and
+    /// trace.json), so no old frame is left beside the new ones.
+    static func prepare(_ folder: String, force: Bool) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: folder, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ValidationError("--out \(folder) is a file, not a folder") }
+            let contents = try manager.contentsOfDirectory(atPath: folder)
+            guard contents.isEmpty || force else {
+                throw ValidationError("--out \(folder) is not empty; pass --force to replace its frames and trace.json")
+            }
+            for name in contents where name == "trace.json" || isFrameFile(name) {
+                try manager.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+            }
+        }
+        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    /// Whether `name` is a frame file as generate writes it (frame_ + digits + .png).
+    static func isFrameFile(_ name: String) -> Bool {
+        guard name.hasPrefix("frame_"), name.hasSuffix(".png") else { return false }
+        let digits = name.dropFirst(6).dropLast(4)
+        return !digits.isEmpty && digits.allSatisfy(\.isNumber)
     }
 
     /// Parses "3,3,1" or "right,jump" into action indices, with a clear error per bad item.

@@ -18,14 +18,23 @@ struct KeymapCommand: ParsableCommand {
     @Option(help: "Folder of simulator episodes (PNG frames + actions.csv with t,action,class).")
     var data: String
 
-    @Option(help: "Where to write the key map JSON.")
-    var out = "weights/keymap.json"
+    @Option(help: "Where to write the key map JSON (the shipped one is weights/keymap.json; recorded traces replay only with the key map they were made with).")
+    var out: String
+
+    @Flag(help: "Replace --out when it exists.")
+    var force = false
 
     @Option(help: "Frames per clip fed to the LAM (default: its training clip length).")
     var clip: Int?
 
     @Option(help: "Use at most this many episodes.")
     var maxEpisodes: Int?
+
+    func validate() throws {
+        if !force && FileManager.default.fileExists(atPath: out) {
+            throw ValidationError("\(out) exists; pass --force to replace it (traces recorded with the old key map may stop replaying)")
+        }
+    }
 
     func run() throws {
         let (model, file) = try Checkpoint.loadLatentActionModel(lam)

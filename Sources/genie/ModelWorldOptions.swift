@@ -7,7 +7,7 @@ import Platformer
 /// Options that pick and tune the learned world: shared by `play`, `generate` and `bench play`.
 struct ModelWorldOptions: ParsableArguments {
     @Option(name: .customLong("weights"),
-            help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/).")
+            help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/; for `bench play`: random default-size models).")
     var weightsOption: String?
 
     var weights: String { Self.weightsFolder(weightsOption) }

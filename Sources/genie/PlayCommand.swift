@@ -7,12 +7,17 @@ import GenieTerminal
 struct PlayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "play",
-        abstract: "Play a world in the terminal (half-block picture; keys pick actions).",
+        abstract: "Play a world in the terminal (block-character picture; keys pick actions).",
         discussion: """
         Keys: ←/→ or A/D move; ↑, W or space jump; a jump within 0.3 s of a direction (either \
         order) or Shift+←/→ (also capital A/D) jumps sideways; ↓/S waits (noop); digits 1-8 \
         take raw action 0-7; p pauses; r starts/stops recording; q or Esc quits.
-        Real-time mode ticks --fps times a second (no key = noop); --step advances only on a key.
+        Real-time mode ticks --fps times a second (no key = noop); --step advances only on a \
+        key. A slow world drops frames, never queues keys: the keys typed while a frame is made \
+        are answered by the next frame.
+        Any terminal from 40x12 plays: the picture takes the largest size that fits. Colour is \
+        detected (COLORTERM, terminfo RGB/Tc, tmux's client features; NO_COLOR turns it off) \
+        unless --color says otherwise.
         """)
 
     @Option(help: "The world to play: \(WorldFactory.knownKinds.joined(separator: ", ")) (default: model when the weights folder holds one, else sim).")
@@ -32,8 +37,14 @@ struct PlayCommand: ParsableCommand {
 
     @OptionGroup(title: "Learned world (--world model)") var model: ModelWorldOptions
 
-    @Option(help: "Largest picture scale (default: as large as the terminal allows).")
+    @Option(help: "Largest integer picture scale (default: as large as the terminal allows).")
     var maxScale: Int?
+
+    @Option(help: "Colours: auto, truecolor, 256, 16 or none (characters only). auto takes the best the terminal supports, none when NO_COLOR is set.")
+    var color: ColorRequest = .auto
+
+    @Option(help: "Picture characters: auto, half (▀, 1x2 pixels a cell), quadrant (2x2) or sextant (2x3, needs a font with Unicode 13 sextants). auto uses half blocks, quadrants when the picture is shrunk.")
+    var glyphs: GlyphChoice = .auto
 
     func validate() throws {
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be between 0 and 240, got \(fps)") }
@@ -49,12 +60,24 @@ struct PlayCommand: ParsableCommand {
         let playWorld = try WorldFactory.make(kind: kind, seed: seed, model: model)
         if let record { try SessionRecorder.prepare(directory: record) }
         let location = kind == "model" ? URL(fileURLWithPath: model.weights).standardizedFileURL.path : nil
+        if kind == "model" {
+            for line in KernelReport.lines() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
         let session = PlaySession(world: playWorld, settings: PlaySettings(
-            fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale, worldLocation: location))
+            fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale, worldLocation: location,
+            colorRequest: color, glyphs: glyphs.mode))
         let status = try session.run()
         if let record, FileManager.default.fileExists(atPath: record + "/trace.json") {
             FileHandle.standardError.write(Data("recording saved in \(record)\n".utf8))
         }
         if status != 0 { throw ExitCode(status) }
     }
+}
+
+extension ColorRequest: ExpressibleByArgument {}
+
+/// `--glyphs`: a glyph mode or automatic.
+enum GlyphChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, half, quadrant, sextant
+    var mode: GlyphMode? { GlyphMode(rawValue: rawValue) }
 }

@@ -37,6 +37,20 @@ final class EvalCLITests: XCTestCase {
         (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8"])
         XCTAssertEqual(status, 0, output)
         XCTAssertNoThrow(try LatentKeyMap.load(directory + "/keymap.json"))
+        // A key map is never written by default, nor over another without --force.
+        let written = try Data(contentsOf: URL(fileURLWithPath: directory + "/keymap.json"))
+        (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--clip", "8"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("--out"), output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/weights/keymap.json"))
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: directory + "/keymap.json"))
+        (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("keymap.json exists; pass --force"), output)
+        XCTAssertEqual(try String(contentsOfFile: directory + "/keymap.json", encoding: .utf8), "{}", "left as it was")
+        (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8", "--force"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/keymap.json")), written, "replaced with --force")
 
         (status, output) = try run(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--lam", "lam.safetensors",
                                     "--dynamics", "dynamics.safetensors", "--keymap", "keymap.json", "--clips", "2", "--clip-length", "8",

@@ -95,6 +95,21 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(status, 0, output)
     }
 
+    func testNonEmptyOutNeedsForceAndThenReplacesOnlyItsOwnFiles() throws {
+        let args = ["generate", "--prompt", "prompt.png", "--seed", "3", "--out", "gen", "--actions"]
+        var (status, output) = try run(args + ["0,1,2,3"])
+        XCTAssertEqual(status, 0, output)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: directory + "/gen/notes.txt"))
+        (status, output) = try run(args + ["0,1"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("--out gen is not empty; pass --force"), output)
+        XCTAssertEqual(try pngs("gen").count, 7, "nothing touched: 5 frames, trace.json, notes.txt")
+        (status, output) = try run(args + ["0,1", "--force"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(try pngs("gen").keys.sorted(), ["frame_00000.png", "frame_00001.png", "frame_00002.png", "notes.txt", "trace.json"],
+                       "the old frames 3 and 4 are gone, the user's file stays")
+    }
+
     func testBadInputFailsClearly() throws {
         try Data("not a png".utf8).write(to: URL(fileURLWithPath: directory + "/bad.png"))
         try saveWeights(directory + "/mismatched", codebook: 32)

@@ -1,4 +1,6 @@
 import Foundation
+import GenieMedia
+import Platformer
 import XCTest
 
 /// End to end: the built `genie` played inside tmux, and its errors when there is no terminal
@@ -51,21 +53,24 @@ final class PlayCLITests: XCTestCase {
         return nil
     }
 
-    /// A tmux server of its own (unique socket) running one 140x45 session.
+    /// A tmux server of its own (unique socket) running one session, 140x45 unless told.
     final class Tmux {
         let tmux: String
         let socket = "genie-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         let test: PlayCLITests
-        init(tmux: String, test: PlayCLITests, command: String) throws {
+        init(tmux: String, test: PlayCLITests, command: String, columns: Int = 140, rows: Int = 45) throws {
             self.tmux = tmux
             self.test = test
             let (status, output) = try test.run(tmux, ["-L", socket, "-f", "/dev/null", "new-session", "-d",
-                                                       "-x", "140", "-y", "45", command])
+                                                       "-x", String(columns), "-y", String(rows), command])
             XCTAssertEqual(status, 0, "tmux new-session: \(output)")
         }
         deinit { _ = try? test.run(tmux, ["-L", socket, "kill-server"]) }
 
         func send(_ keys: String...) throws { try test.run(tmux, ["-L", socket, "send-keys"] + keys) }
+        func resize(columns: Int, rows: Int) throws {
+            try test.run(tmux, ["-L", socket, "resize-window", "-x", String(columns), "-y", String(rows)])
+        }
         /// The pane's text with colour escapes (-e).
         func capture() throws -> String { try test.run(tmux, ["-L", socket, "capture-pane", "-p", "-e"]).output }
         func display(_ format: String) throws -> String {
@@ -95,10 +100,34 @@ final class PlayCLITests: XCTestCase {
         capture.split(separator: "\n").filter { $0.contains("▀") }.joined(separator: "\n")
     }
 
+    /// The block characters of the picture in half-block and quadrant modes.
+    static let blocks = Set("▀▄▌▐▖▗▘▙▚▛▜▝▞▟█")
+
+    /// The picture lines of a plain capture (no escapes): for each, its number of block cells.
+    func pictureWidths(_ capture: String) -> [Int] {
+        capture.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.filter { Self.blocks.contains($0) }.count }.filter { $0 > 0 }
+    }
+
+    /// The 256-colour numbers (foreground and background) a captured line (with -e) uses.
+    func paletteColours(_ line: Substring) -> Set<Int> {
+        var result = Set<Int>()
+        for marker in ["38;5;", "48;5;"] {
+            var rest = line[...]
+            while let r = rest.range(of: marker) {
+                rest = rest[r.upperBound...]
+                if let n = Int(rest.prefix { $0.isNumber }) { result.insert(n) }
+            }
+        }
+        return result
+    }
+
     /// The shell command tmux runs: genie, then its exit status, then a shell-free wait so the
-    /// pane stays to be inspected.
-    func paneCommand(_ genieArguments: String) -> String {
-        "cd '\(workDirectory)' && TERM=xterm-256color '\(genie)' \(genieArguments); echo GENIE_EXIT=$?; exec cat"
+    /// pane stays to be inspected. NO_COLOR is removed (`swift test` sets it for its children)
+    /// unless `noColor`.
+    func paneCommand(_ genieArguments: String, term: String = "xterm-256color", noColor: Bool = false) -> String {
+        let colour = noColor ? "NO_COLOR=1" : "-u NO_COLOR"
+        return "cd '\(workDirectory)' && env \(colour) TERM=\(term) '\(genie)' \(genieArguments); echo GENIE_EXIT=$?; exec cat"
     }
 
     // MARK: Tests
@@ -117,6 +146,7 @@ final class PlayCLITests: XCTestCase {
         XCTAssertEqual(picture(try session.capture()), picture(first))
 
         try session.send("Right")
+        try session.waitFor("step 1 after a right arrow") { $0.contains("step 1") }
         try session.send("Right")
         let moved = try session.waitFor("step 2 after two right arrows") { $0.contains("step 2") }
         XCTAssertNotEqual(picture(moved), picture(first), "the picture changes after the right arrow")
@@ -127,6 +157,98 @@ final class PlayCLITests: XCTestCase {
         XCTAssertTrue(after.contains("GENIE_EXIT=0"), after)
         XCTAssertFalse(after.contains("▀"), "the picture is gone: the terminal is restored")
         XCTAssertEqual(try session.display("#{alternate_on}"), "0", "the alternate screen is left")
+    }
+
+    func testPlaysAt80x24AndRelaysOutAt40x12() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim --seed 5 --step"), columns: 80, rows: 24)
+        // 64x64 pixels shrink to 46x23 cells above the HUD.
+        var text = try session.waitFor("a 46x23 picture and the HUD at 80x24") {
+            self.pictureWidths($0) == Array(repeating: 46, count: 23) && $0.contains("step 0") && $0.contains("q quit")
+        }
+        XCTAssertFalse(text.contains("too small"), text)
+        let hud = text.split(separator: "\n").first { $0.contains("step 0") } ?? ""
+        XCTAssertLessThan(hud.count, 80, "the HUD fits: \(hud)")
+        try session.send("Right")
+        text = try session.waitFor("step 1 at 80x24") { $0.contains("step 1") }
+
+        try session.resize(columns: 40, rows: 12)
+        text = try session.waitFor("a 22x11 picture at 40x12") {
+            self.pictureWidths($0) == Array(repeating: 22, count: 11) && $0.contains("q quit")
+        }
+        try session.send("Right")
+        text = try session.waitFor("step 2 at 40x12") { $0.contains("step 2") && $0.contains("q quit") }
+        XCTAssertTrue(text.contains("right"), text)
+        try session.send("q")
+        let after = try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }
+        XCTAssertTrue(after.contains("GENIE_EXIT=0"), after)
+    }
+
+    func testStartsAt40x12() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim --seed 2 --step"), columns: 40, rows: 12)
+        try session.waitFor("a 22x11 picture and the HUD at 40x12") {
+            self.pictureWidths($0) == Array(repeating: 22, count: 11) && $0.contains("step 0") && $0.contains("q quit")
+        }
+        try session.send("q")
+        XCTAssertTrue(try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }.contains("GENIE_EXIT=0"))
+    }
+
+    /// The picture rows (cells of `rows` rows over the frame's height) whose part of `frame`
+    /// is one flat colour: sky.
+    func flatCellRows(_ frame: Frame, rows: Int) -> [Int] {
+        (0..<rows).filter { r in
+            let top = r * frame.height / rows, bottom = ((r + 1) * frame.height + rows - 1) / rows
+            let colour = frame[0, top]
+            return (top..<bottom).allSatisfy { y in (0..<frame.width).allSatisfy { frame[$0, y] == colour } }
+        }
+    }
+
+    /// In 256 colours every picture row that is flat sky in the frame is one colour on screen,
+    /// shrunk at 80x24 and at full size at 140x45: for the simulator, and for the learned
+    /// world, whose decoded sky wobbles around palette boundaries (nearest-colour mapping
+    /// speckled it).
+    func testFlatSkyRowsAreOneColourIn256Colours() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let seed: UInt64 = 0
+        let frame = try PlatformerWorld(seed: seed).reset(seed: seed)
+        var worlds = ["sim"]
+        // genie play finds the repository's weights/ from any folder.
+        let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("weights/tokenizer.safetensors").path
+        if FileManager.default.fileExists(atPath: weights) { worlds.append("model") }
+        for (columns, rows, pictureColumns, pictureRows) in [(80, 24, 46, 23), (140, 45, 64, 32)] {
+            let flat = flatCellRows(frame, rows: pictureRows)
+            XCTAssertGreaterThanOrEqual(flat.count, 3, "the start frame has sky")
+            let top = (rows - 1 - pictureRows) / 2
+            for world in worlds {
+                let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world \(world) --seed \(seed) --step"),
+                                       columns: columns, rows: rows)
+                let text = try session.waitFor("the \(world) picture at \(columns)x\(rows)", seconds: 60) {
+                    $0.contains("step 0") && self.pictureWidths($0) == Array(repeating: pictureColumns, count: pictureRows)
+                }
+                XCTAssertFalse(text.contains("38;2;"), "256 colours, not true colour")
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                for row in flat where top + row < lines.count {
+                    let colours = paletteColours(lines[top + row])
+                    XCTAssertEqual(colours.count, 1, "\(world) at \(columns)x\(rows): sky row \(row) shows \(colours.sorted())")
+                }
+                try session.send("q")
+                try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=0") }
+            }
+        }
+    }
+
+    func testDumbTerminalGetsAClearMessageAndIsLeftAsItWas() throws {
+        guard let tmux = which("tmux") else { throw XCTSkip("tmux is not installed") }
+        let session = try Tmux(tmux: tmux, test: self, command: paneCommand("play --world sim", term: "dumb"), columns: 80, rows: 24)
+        let after = try session.waitFor("genie to exit") { $0.contains("GENIE_EXIT=") }
+        XCTAssertTrue(after.replacingOccurrences(of: "\n", with: "").contains("cannot move the cursor"), after)
+        XCTAssertFalse(after.contains("GENIE_EXIT=0"), after)
+        XCTAssertFalse(after.contains("GENIE_EXIT=132") || after.contains("Fatal") || after.contains("Illegal"), after)
+        XCTAssertEqual(try session.display("#{alternate_on}"), "0", "never left on the alternate screen")
+        XCTAssertEqual(try session.display("#{cursor_flag}"), "1", "the cursor is visible")
+        XCTAssertEqual(after.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count, 1, "one error: \(after)")
     }
 
     func testRealTimeRecordingInTmuxReplaysToTheSamePNGs() throws {

@@ -35,19 +35,32 @@ final class PaletteTests: XCTestCase {
         XCTAssertEqual(Palette256.nearestIndex(RGB(255, 255, 255)), 231)
     }
 
-    func testNearestMatchesBruteForce() {
+    func testNearestMatchesBruteForceInOklab() {
         var checked = 0
-        for r in stride(from: 0, through: 255, by: 7) {
-            for g in stride(from: 0, through: 255, by: 11) {
-                for b in stride(from: 0, through: 255, by: 13) {
+        for r in stride(from: 0, through: 255, by: 17) {
+            for g in stride(from: 0, through: 255, by: 15) {
+                for b in stride(from: 0, through: 255, by: 19) {
                     let c = RGB(UInt8(r), UInt8(g), UInt8(b))
-                    let best = (16...255).map { distance(c, Palette256.rgb(of: $0)) }.min()!
-                    XCTAssertEqual(distance(c, Palette256.rgb(of: Palette256.nearestIndex(c))), best, "\(c)")
+                    let lab = Oklab(c)
+                    let best = (16...255).map { lab.distance(Oklab(Palette256.rgb(of: $0))) }.min()!
+                    XCTAssertEqual(lab.distance(Oklab(Palette256.rgb(of: Palette256.nearestIndex(c)))), best, "\(c)")
                     checked += 1
                 }
             }
         }
-        XCTAssertGreaterThan(checked, 10_000)
+        XCTAssertGreaterThan(checked, 3_000)
+    }
+
+    func testPerceptualMappingKeepsHue() {
+        // RGB distance sends this dusk blue to a grey (it is near the grey axis in RGB); Oklab keeps it blue.
+        let duskBlue = RGB(96, 112, 150)
+        let index = Palette256.nearestIndex(duskBlue)
+        let mapped = Palette256.rgb(of: index)
+        XCTAssertTrue((16...231).contains(index), "a cube colour, not the grey ramp: \(index)")
+        XCTAssertGreaterThan(Int(mapped.b), Int(mapped.r), "still blue: \(mapped)")
+        XCTAssertEqual(ColorMode.ansi16.colorNumber(RGB(250, 10, 10)), 9, "bright red")
+        XCTAssertEqual(ColorMode.ansi16.colorNumber(RGB(120, 120, 120)), 8, "dark grey")
+        XCTAssertEqual(ColorMode.monochrome.colorNumber(RGB(1, 2, 3)), -1)
     }
 
     func testDirectColourNumbers() {
