@@ -25,32 +25,45 @@ public struct FrameSize: Equatable, Hashable, Sendable, CustomStringConvertible 
 
 extension Frame {
     /// This frame brought to `size`: the largest centred region with the target's aspect
-    /// is kept (the rest cropped, so nothing is stretched), then each output pixel is the
-    /// area-weighted mean of the source pixels it covers. A frame already of that size is
-    /// returned unchanged.
+    /// is kept (the rest cropped, so nothing is stretched), then area-averaged to `size`.
+    /// A frame already of that size is returned unchanged.
     public func fitted(to size: FrameSize) -> Frame {
         if width == size.width && height == size.height { return self }
         let sourceAspect = Double(width) / Double(height), targetAspect = Double(size.width) / Double(size.height)
         let cropWidth = sourceAspect > targetAspect ? Double(height) * targetAspect : Double(width)
         let cropHeight = sourceAspect > targetAspect ? Double(height) : Double(width) / targetAspect
-        let columns = Self.areaWeights(source: width, start: (Double(width) - cropWidth) / 2, extent: cropWidth, count: size.width)
-        let rows = Self.areaWeights(source: height, start: (Double(height) - cropHeight) / 2, extent: cropHeight, count: size.height)
+        return resampled(x: (Double(width) - cropWidth) / 2, y: (Double(height) - cropHeight) / 2,
+                         width: cropWidth, height: cropHeight, to: size)
+    }
+
+    /// The whole frame area-averaged to `size` (stretched if the aspects differ): each
+    /// output pixel is the mean of the source area it covers, weighted by overlap, so
+    /// shrinking keeps thin lines as blends and enlarging by an integer repeats pixels.
+    public func resampled(to size: FrameSize) -> Frame {
+        if width == size.width && height == size.height { return self }
+        return resampled(x: 0, y: 0, width: Double(width), height: Double(height), to: size)
+    }
+
+    /// The region [x, x + width) × [y, y + height) of this frame, area-averaged to `size`.
+    func resampled(x: Double, y: Double, width regionWidth: Double, height regionHeight: Double, to size: FrameSize) -> Frame {
+        let columns = Self.areaWeights(source: width, start: x, extent: regionWidth, count: size.width)
+        let rows = Self.areaWeights(source: height, start: y, extent: regionHeight, count: size.height)
         var out = [UInt8](repeating: 0, count: size.width * size.height * 3)
         var line = [Float](repeating: 0, count: size.width * 3)
-        for (y, rowTaps) in rows.enumerated() {
+        for (row, rowTaps) in rows.enumerated() {
             for i in line.indices { line[i] = 0 }
             for (sy, wy) in rowTaps {
                 let rowBase = sy * width * 3
-                for (x, columnTaps) in columns.enumerated() {
+                for (column, columnTaps) in columns.enumerated() {
                     var r: Float = 0, g: Float = 0, b: Float = 0
                     for (sx, wx) in columnTaps {
                         let i = rowBase + sx * 3
                         r += wx * Float(pixels[i]); g += wx * Float(pixels[i + 1]); b += wx * Float(pixels[i + 2])
                     }
-                    line[3 * x] += wy * r; line[3 * x + 1] += wy * g; line[3 * x + 2] += wy * b
+                    line[3 * column] += wy * r; line[3 * column + 1] += wy * g; line[3 * column + 2] += wy * b
                 }
             }
-            for i in line.indices { out[y * size.width * 3 + i] = UInt8(max(0, min(255, line[i].rounded()))) }
+            for i in line.indices { out[row * size.width * 3 + i] = UInt8(max(0, min(255, line[i].rounded()))) }
         }
         return Frame(width: size.width, height: size.height, pixels: out)
     }
@@ -63,7 +76,7 @@ extension Frame {
             let lo = start + Double(o) * step, hi = lo + step
             var taps: [(Int, Float)] = []
             var s = max(0, Int(lo.rounded(.down)))
-            while s < source && Double(s) < hi {
+            while s < source && Double(s) < hi - 1e-9 {
                 let covered = min(hi, Double(s + 1)) - max(lo, Double(s))
                 if covered > 1e-9 { taps.append((s, Float(covered / step))) }
                 s += 1

@@ -78,7 +78,8 @@ public struct CellPicture: Equatable, Sendable {
         let (gx, gy) = glyphs.subpixels
         let width = columns * gx, height = rows * gy
         let covered = min(height, max(1, pixelHeight ?? height))
-        let pixels = AreaResampler.resample(frame, width: width, height: covered)
+        let resampled = frame.resampled(to: FrameSize(width: width, height: covered))
+        let pixels = (0..<(width * covered)).map { resampled[$0 % width, $0 / width] }
         let black = RGB(0, 0, 0)
         var cells = [PictureCell](repeating: PictureCell(foreground: black, background: black), count: rows * columns)
         var block = [RGB](repeating: black, count: gx * gy)
@@ -137,61 +138,5 @@ public struct CellPicture: Equatable, Sendable {
         for (i, c) in block.enumerated() where include(i) { r += Int(c.r); g += Int(c.g); b += Int(c.b); n += 1 }
         let half = n / 2
         return RGB(UInt8((r + half) / n), UInt8((g + half) / n), UInt8((b + half) / n))
-    }
-}
-
-/// Area-averaging resampling: every target pixel is the mean of the part of the source it
-/// covers, weighted by overlap. Shrinking keeps thin lines as blends instead of dropping them
-/// (as nearest-neighbour would); enlarging by an integer repeats pixels exactly.
-public enum AreaResampler {
-    /// `frame` resampled to `width`×`height`, row-major.
-    public static func resample(_ frame: Frame, width: Int, height: Int) -> [RGB] {
-        let xs = weights(source: frame.width, target: width)
-        let ys = weights(source: frame.height, target: height)
-        // Horizontal pass into floats, then vertical.
-        var horizontal = [Float](repeating: 0, count: frame.height * width * 3)
-        frame.pixels.withUnsafeBufferPointer { p in
-            for y in 0..<frame.height {
-                for x in 0..<width {
-                    var r: Float = 0, g: Float = 0, b: Float = 0
-                    for (source, w) in xs[x] {
-                        let i = (y * frame.width + source) * 3
-                        r += w * Float(p[i]); g += w * Float(p[i + 1]); b += w * Float(p[i + 2])
-                    }
-                    let o = (y * width + x) * 3
-                    horizontal[o] = r; horizontal[o + 1] = g; horizontal[o + 2] = b
-                }
-            }
-        }
-        var result = [RGB](repeating: RGB(0, 0, 0), count: width * height)
-        for y in 0..<height {
-            for x in 0..<width {
-                var r: Float = 0, g: Float = 0, b: Float = 0
-                for (source, w) in ys[y] {
-                    let i = (source * width + x) * 3
-                    r += w * horizontal[i]; g += w * horizontal[i + 1]; b += w * horizontal[i + 2]
-                }
-                result[y * width + x] = RGB(channel(r), channel(g), channel(b))
-            }
-        }
-        return result
-    }
-
-    @inline(__always) static func channel(_ v: Float) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
-
-    /// For each target index, the source indices it covers and their weights (summing to 1).
-    static func weights(source: Int, target: Int) -> [[(Int, Float)]] {
-        let step = Double(source) / Double(target)
-        return (0..<target).map { t in
-            let start = Double(t) * step, end = Double(t + 1) * step
-            var result: [(Int, Float)] = []
-            var s = Int(start.rounded(.down))
-            while Double(s) < end - 1e-9 && s < source {
-                let overlap = min(end, Double(s + 1)) - max(start, Double(s))
-                if overlap > 1e-9 { result.append((s, Float(overlap / step))) }
-                s += 1
-            }
-            return result
-        }
     }
 }
