@@ -29,8 +29,16 @@ struct Genie: ParsableCommand {
         OpenBLASKernel.reexecWithTunedOpenBLASIfNeeded(threadTimeout: training ? OpenBLASKernel.trainingThreadTimeout : nil)
         do {
             var command = try parseAsRoot()
+            if training { try Distributed.start() }
             try command.run()
+            Distributed.finish()
         } catch {
+            let status = exitCode(for: error).rawValue
+            if Distributed.group.size > 1, status != 0 {
+                // One rank failed: say why, and end the other ranks, which may be waiting for it.
+                FileHandle.standardError.write(Data(("Error: " + message(for: error) + "\n").utf8))
+                Distributed.abortJob(status: status)
+            }
             exit(withError: error)
         }
     }

@@ -14,7 +14,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Each run lives in its own folder (--out): the model checkpoint (<kind>.safetensors), the \
         training state for --resume (<kind>.state.safetensors), a CSV log and sample grids. \
-        Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped.
+        Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped. \
+        In a build with MPI, `mpirun -np N genie train …` trains data-parallel: --batch is the \
+        global batch, split evenly over the N ranks (docs/distributed.md).
         """,
         subcommands: [TrainTokenizer.self, TrainLatentActions.self, TrainDynamics.self])
 }
@@ -70,9 +72,9 @@ struct CommonTrainingOptions: ParsableArguments {
 
     func loadData(modelFrameSize: FrameSize? = nil) throws -> ClipSampler {
         let size = try targetFrameSize(model: modelFrameSize)
-        FileHandle.standardError.write(Data("reading \(data)…\n".utf8))
+        Distributed.say("reading \(data)…")
         let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes, frameSize: size)
-        FileHandle.standardError.write(Data("\(dataset.episodes.count) episodes, \(dataset.frameCount) frames of \(dataset.frameWidth)x\(dataset.frameHeight)\n".utf8))
+        Distributed.say("\(dataset.episodes.count) episodes, \(dataset.frameCount) frames of \(dataset.frameWidth)x\(dataset.frameHeight)")
         var sampler = try ClipSampler(dataset: dataset, clipLength: clip, seed: dataSeed)
         sampler.batch = batch
         return sampler
@@ -80,6 +82,8 @@ struct CommonTrainingOptions: ParsableArguments {
 
     /// Builds the trainer, resumes if asked, runs, and reports.
     func train(_ task: TrainingTask) throws {
+        let group = Distributed.group
+        task.group = group
         if !resume, FileManager.default.fileExists(atPath: out + "/\(task.kind).state.safetensors") {
             throw ValidationError("\(out) already holds a \(task.kind) run: pass --resume to continue it, or choose another --out")
         }
@@ -88,13 +92,14 @@ struct CommonTrainingOptions: ParsableArguments {
         let trainer = try Trainer(task: task, options: options, runDirectory: out, provenance: provenance)
         if resume {
             try trainer.resume()
-            FileHandle.standardError.write(Data("resumed \(task.kind) at step \(trainer.step)\n".utf8))
+            Distributed.say("resumed \(task.kind) at step \(trainer.step)")
         }
-        trainer.progress = ProgressBar(label: task.kind, unit: "steps")
+        if group.isRoot { trainer.progress = ProgressBar(label: task.kind, unit: "steps") }
         StopSignal.install()
-        FileHandle.standardError.write(Data("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\n".utf8))
+        let ranks = group.size > 1 ? ", \(group.size) ranks of \(batch / group.size) clips" : ""
+        Distributed.say("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\(ranks)")
         try trainer.run(until: until)
-        print("checkpoint: \(trainer.modelPath) (step \(trainer.step))")
+        if group.isRoot { print("checkpoint: \(trainer.modelPath) (step \(trainer.step))") }
     }
 }
 
@@ -201,7 +206,7 @@ struct TrainDynamics: ParsableCommand {
         guard lamModel.config.frameWidth == tokenizerModel.config.frameWidth, lamModel.config.frameHeight == tokenizerModel.config.frameHeight else {
             throw CheckpointError.mismatched("the tokenizer and the LAM were trained on frames of different sizes")
         }
-        try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true)
+        if Distributed.group.isRoot { try FileManager.default.createDirectory(atPath: common.out, withIntermediateDirectories: true) }
         // The cache is valid for this data and these two exact checkpoints.
         let key = "\(common.data)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
         let cachePath = common.out + "/tokens.safetensors"
@@ -209,14 +214,15 @@ struct TrainDynamics: ParsableCommand {
         if let cached = TokenizedDataset.load(from: cachePath, key: key) {
             data = cached
         } else {
-            let progress = ProgressBar(label: "tokenising", unit: "episodes")
+            // Every rank tokenises (the same codes); rank 0 keeps the cache.
+            let progress = Distributed.group.isRoot ? ProgressBar(label: "tokenising", unit: "episodes") : nil
             data = withoutGradient {
                 TokenizedDataset.build(dataset: sampler.dataset, tokenizer: tokenizerModel, lam: lamModel, window: common.clip) { done, total in
-                    progress.update(done, of: total)
+                    progress?.update(done, of: total)
                 }
             }
-            progress.finish()
-            try data.save(to: cachePath, key: key)
+            progress?.finish()
+            if Distributed.group.isRoot { try data.save(to: cachePath, key: key) }
         }
         var config = DynamicsConfig()
         config.tokensPerFrame = tokenizerModel.config.tokensPerFrame
