@@ -95,9 +95,16 @@ struct CommonTrainingOptions: ParsableArguments {
             Distributed.say("resumed \(task.kind) at step \(trainer.step)")
         }
         if group.isRoot { trainer.progress = ProgressBar(label: task.kind, unit: "steps") }
-        StopSignal.install()
         let ranks = group.size > 1 ? ", \(group.size) ranks of \(batch / group.size) clips" : ""
         Distributed.say("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\(ranks)")
+        if group.size > 1 {
+            // mpirun answers Ctrl-C by killing the ranks a second or two later, mid-step; it
+            // forwards SIGUSR1 to every rank instead, and a signal to any one rank stops all.
+            StopSignal.install(also: [SIGUSR1])
+            Distributed.say("to stop with a checkpoint: SIGUSR1 to mpirun (kill -USR1 <its pid>), or SIGTERM to any rank")
+        } else {
+            StopSignal.install()
+        }
         try trainer.run(until: until)
         if group.isRoot { print("checkpoint: \(trainer.modelPath) (step \(trainer.step))") }
     }

@@ -132,17 +132,17 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertTrue(output.contains("--batch 3 does not split evenly over 2 ranks"), output)
     }
 
-    /// Starts a long 2-rank run, waits for rank 0 to report that training began, and returns
-    /// the job and the process id of rank 1.
+    /// Starts a long 2-rank run, waits for rank 0's first progress line, and returns the job
+    /// and the process id of rank 1. Step 10 needs every rank's gradient, so by then every rank
+    /// has its stop handlers in place.
     func startLongRun(_ out: String) throws -> (job: Process, output: Pipe, rank1: pid_t) {
         let job = mpiProcess(ranks: 2, tokenizerArguments + tiny + ["--out", out, "--steps", "100000", "--checkpoint-every", "100000"])
         let pipe = Pipe()
         job.standardOutput = pipe
         job.standardError = pipe
         try job.run()
-        // Rank 0 prints its parameter count once the stop handlers are in place.
         var seen = ""
-        while !seen.contains("parameters") {
+        while !seen.contains("10/100000 steps") {
             let chunk = pipe.fileHandleForReading.availableData
             XCTAssertFalse(chunk.isEmpty, "the job ended before training: \(seen)")
             if chunk.isEmpty { break }
@@ -162,18 +162,23 @@ final class DistributedTrainingTests: XCTestCase {
         return try children + children.flatMap { try descendants(of: $0) }
     }
 
-    func testSIGTERMToOneRankStopsBothWithOneCheckpoint() throws {
-        let (job, pipe, rank1) = try startLongRun("stopped")
-        kill(rank1, SIGTERM)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        job.waitUntilExit()
-        XCTAssertEqual(job.terminationStatus, 0, output)
-        XCTAssertTrue(output.contains("checkpoint written (continue with --resume)"), output)
-        let state = try SafeTensorsFile.read(directory + "/stopped/tokenizer.state.safetensors")
-        let step = try XCTUnwrap(Int(state.metadata["step"] ?? ""))
-        XCTAssertGreaterThan(step, 0)
-        XCTAssertLessThan(step, 100000)
-        XCTAssertEqual(try SafeTensorsFile.read(directory + "/stopped/tokenizer.safetensors").metadata["steps"], String(step))
+    /// SIGTERM to rank 1 alone, or SIGUSR1 to mpirun (which forwards it to every rank): both
+    /// ranks stop after the same step, and rank 0 writes the one checkpoint, of that step.
+    func testAStopSignalStopsEveryRankWithOneCheckpoint() throws {
+        for (out, signalMPIRun) in [("terminated", false), ("usr1", true)] {
+            let (job, pipe, rank1) = try startLongRun(out)
+            if signalMPIRun { kill(job.processIdentifier, SIGUSR1) } else { kill(rank1, SIGTERM) }
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            job.waitUntilExit()
+            XCTAssertEqual(job.terminationStatus, 0, output)
+            XCTAssertTrue(output.contains("checkpoint written (continue with --resume)"), output)
+            let state = try SafeTensorsFile.read(directory + "/\(out)/tokenizer.state.safetensors")
+            let step = try XCTUnwrap(Int(state.metadata["step"] ?? ""))
+            XCTAssertGreaterThanOrEqual(step, 10)
+            XCTAssertLessThan(step, 100000)
+            XCTAssertTrue(output.contains("stopped at step \(step) of 100000"), output)
+            XCTAssertEqual(try SafeTensorsFile.read(directory + "/\(out)/tokenizer.safetensors").metadata["steps"], String(step))
+        }
     }
 
     func testARankThatDiesEndsTheJob() throws {
