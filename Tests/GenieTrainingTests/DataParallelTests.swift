@@ -47,8 +47,9 @@ final class DataParallelTests: XCTestCase {
     func randomFrames(_ batch: Int, _ t: Int, seed: UInt64) -> Tensor {
         var g = RandomGenerator(seed: seed)
         let x = Tensor.zeros([batch, t, 8, 8, 3])
-        // Mostly still pixels, some changed: the changed-pixel weighting has work to do.
-        for i in 0..<x.count { x.data[i] = g.nextFloat() < 0.7 ? 0.5 : g.nextFloat() }
+        // Still pixels and changed ones, far more changed in the second half of the batch: the
+        // changed-pixel weighting has work to do, and the halves' own weights differ.
+        for i in 0..<x.count { x.data[i] = g.nextFloat() < (i < x.count / 2 ? 0.95 : 0.3) ? 0.5 : g.nextFloat() }
         return x
     }
 
