@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 /// The engine's own loops (GELU, softmax, LayerNorm, attention glue) are compiled for
@@ -21,6 +21,11 @@ let package = Package(
     products: [
         .executable(name: "genie", targets: ["genie"]),
     ],
+    // `swift build -c release --traits MPI` builds data-parallel training over Open MPI
+    // (libopenmpi-dev); the default build needs no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel training under mpirun (needs Open MPI: libopenmpi-dev)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -29,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        // Open MPI, only in builds with the MPI trait.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI"),
 
         // Process-level support shared by every module: atomic file writes, stop signals
         // (Ctrl-C, SIGTERM), the progress bar.
@@ -42,6 +49,9 @@ let package = Package(
         // Frames, PNG I/O, action traces and the World protocol.
         .target(name: "GenieMedia", dependencies: ["CPNG", "GenieSupport"]),
 
+        // Data-parallel training over MPI: the ProcessGroup of `mpirun` ranks.
+        .target(name: "GenieMPI", dependencies: ["CMPI", "GenieTraining"]),
+
         // The built-in 2D platformer: levels, physics, sprites, renderer.
         .target(name: "Platformer", dependencies: ["GenieMedia"]),
         // The ncurses front end: half-block renderer, key map, HUD, recorder.
@@ -51,6 +61,7 @@ let package = Package(
             name: "genie",
             dependencies: [
                 "GenieSupport", "GenieTensor", "GenieModels", "GenieTraining", "GenieMedia", "Platformer", "GenieTerminal",
+                .target(name: "GenieMPI", condition: .when(traits: ["MPI"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Only the `ENGINE_NEEDS_AVX2` define: the start-up CPU check itself is built for any x86-64.

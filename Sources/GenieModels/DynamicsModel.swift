@@ -91,12 +91,13 @@ public final class DynamicsModel: Module {
         return mask
     }
 
-    /// One training forward: cross-entropy on the masked tokens only.
-    public func trainingLoss(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, mask: [Bool]) -> DynamicsOutput {
+    /// One training forward: cross-entropy on the masked tokens only, averaged over them or,
+    /// for one share of a larger batch, over `maskedCount`, the masked tokens of that batch.
+    public func trainingLoss(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, mask: [Bool], maskedCount: Int? = nil) -> DynamicsOutput {
         let input = zip(tokens, mask).map { $1 ? maskToken : $0 }
         let out = logits(tokens: input, actions: actions, batch: batch, frames: frames)
         let flat = reshape(out, [-1, config.codebookSize])
-        let loss = crossEntropy(flat, targets: tokens, mask: mask)
+        let loss = crossEntropy(flat, targets: tokens, mask: mask, averagedOver: maskedCount)
         // Accuracy on masked tokens, for the log.
         var correct = 0, counted = 0
         let k = config.codebookSize

@@ -237,7 +237,11 @@ public final class LatentActionModel: Module {
     /// length with cosine codes). A warm-up phase: through a continuous latent the decoder's
     /// gradient reaches the encoder whole, so the two learn to pass the motion (which way
     /// as well as whether) before k-means turns the latents into 8 codes.
-    public func trainingLoss(_ frames: Tensor, givenActions: [Int32]? = nil, continuous: Bool = false) -> LatentActionOutput {
+    /// `changedPixels`: with a changed-pixel weight, the changed and all pixels of the whole
+    /// batch when `frames` is one share of it (data-parallel training), so that the weights
+    /// are scaled as for the whole batch; default: those of `frames`.
+    public func trainingLoss(_ frames: Tensor, givenActions: [Int32]? = nil, continuous: Bool = false,
+                             changedPixels: (changed: Int, total: Int)? = nil) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
         var q = quantizer(z)
@@ -258,12 +262,29 @@ public final class LatentActionModel: Module {
             let w = Tensor(shape: future.shape)
             let before = past.data
             for i in 0..<w.count { w.data[i] = abs(future.data[i] - before[i]) > 0.5 / 255 ? weight : 1 }
-            let meanWeight = (0..<w.count).reduce(Float(0)) { $0 + w.data[$1] } / Float(max(w.count, 1))
+            // Counted in integers, so that shares of a batch add up to the batch exactly.
+            let (changed, total) = changedPixels ?? Self.changedPixels(frames)
+            let meanWeight = Float((Double(weight) * Double(changed) + Double(total - changed)) / Double(max(total, 1)))
             for i in 0..<w.count { w.data[i] = (w.data[i] / meanWeight).squareRoot() }
             reconstruction = meanSquaredError(mul(prediction, w), mul(future, w))
         }
         return LatentActionOutput(loss: add(reconstruction, q.loss), reconstructionError: mse.item, prediction: prediction,
                                   latents: z, actions: q.indices)
+    }
+
+    /// Pixel values of frames 1… of `frames` [B, T, H, W, 3] that differ from the frame before
+    /// by more than half a level (the changed pixels the reconstruction loss weights), and all
+    /// pixel values of those frames.
+    public static func changedPixels(_ frames: Tensor) -> (changed: Int, total: Int) {
+        let (b, t) = (frames.shape[0], frames.shape[1]), frameSize = frames.count / max(b * t, 1)
+        var changed = 0
+        for clip in 0..<b {
+            for time in 1..<t {
+                let now = frames.data + (clip * t + time) * frameSize, before = now - frameSize
+                for i in 0..<frameSize where abs(now[i] - before[i]) > 0.5 / 255 { changed += 1 }
+            }
+        }
+        return (changed, b * (t - 1) * frameSize)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

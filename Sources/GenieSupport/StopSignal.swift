@@ -9,8 +9,10 @@ nonisolated(unsafe) private var receivedStopSignal: Int32 = 0
 ///
 /// Install before the screen opens: ncurses then leaves these handlers in place.
 public enum StopSignal {
-    public static func install() {
-        for s in [SIGINT, SIGTERM, SIGHUP] {
+    /// `also`: further signals that ask to stop (training under mpirun adds SIGUSR1, the
+    /// signal mpirun forwards to every rank).
+    public static func install(also extra: [Int32] = []) {
+        for s in [SIGINT, SIGTERM, SIGHUP] + extra {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in receivedStopSignal = signal }
             sigemptyset(&action.sa_mask)

@@ -93,9 +93,19 @@ public func parallelPartitions(_ count: Int, work: Int, _ body: (Int, Range<Int>
     }
 }
 
-/// How many threads the engine's own loops use.
+/// How many threads the engine's own loops use: the cores this process may run on (mpirun
+/// binds each rank to its own cores, which `activeProcessorCount` does not see), at most 8.
 public enum Parallelism {
-    public static let workers: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    public static let workers: Int = max(1, min(allowedCores ?? ProcessInfo.processInfo.activeProcessorCount, 8))
+
+    /// The cores of this process's CPU affinity mask (Linux's "Cpus_allowed", a hex mask),
+    /// where the system tells.
+    static var allowedCores: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return nil }
+        let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + (Int(String($1), radix: 16)?.nonzeroBitCount ?? 0) }
+        return count > 0 ? count : nil
+    }
 }
 
 /// Checks the loaded BLAS kernel against `referenceGemm` on awkward shapes, transposes and

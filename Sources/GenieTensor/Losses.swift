@@ -18,12 +18,14 @@ public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
 /// Cross-entropy of `logits` [N, V] against class `targets`, averaged over the positions
 /// whose `mask` entry is true (all positions when `mask` is nil). Masked-out positions
 /// contribute neither loss nor gradient — what MaskGIT's loss on masked tokens needs.
-public func crossEntropy(_ logits: Tensor, targets: [Int32], mask: [Bool]? = nil) -> Tensor {
+/// `averagedOver` divides by another count instead (the masked tokens of a whole batch of
+/// which these rows are a part, in data-parallel training).
+public func crossEntropy(_ logits: Tensor, targets: [Int32], mask: [Bool]? = nil, averagedOver count: Int? = nil) -> Tensor {
     let v = logits.shape.last!
     let n = logits.count / v
     precondition(targets.count == n, "crossEntropy: \(targets.count) targets for \(n) rows")
     if let mask { precondition(mask.count == n, "crossEntropy: mask has \(mask.count) entries for \(n) rows") }
-    let counted = mask.map { $0.filter { $0 }.count } ?? n
+    let counted = count ?? mask.map { $0.filter { $0 }.count } ?? n
     for r in 0..<n where mask?[r] ?? true {
         precondition(targets[r] >= 0 && Int(targets[r]) < v, "crossEntropy target \(targets[r]) outside 0..<\(v)")
     }

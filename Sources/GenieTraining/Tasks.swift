@@ -8,6 +8,7 @@ public final class TokenizerTask: TrainingTask {
     public let kind = "tokenizer"
     public let tokenizer: VideoTokenizer
     public var sampler: ClipSampler
+    public var group: ProcessGroup = SingleProcess()
     var lastOutput: TokenizerOutput?
     var lastFrames: Tensor?
 
@@ -23,17 +24,20 @@ public final class TokenizerTask: TrainingTask {
     }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
-        let (frames, _) = sampler.nextBatch(sampler.batch)
+        let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
         let out = tokenizer.trainingLoss(frames)
         lastOutput = out
         lastFrames = frames
-        return (out.loss, [("mse", out.reconstructionError), ("psnr", psnr(mse: out.reconstructionError)), ("vq", out.quantizationLoss)])
+        let means = group.mean([out.reconstructionError, out.quantizationLoss])
+        return (group.contribution(ofShareMean: out.loss), [("mse", means[0]), ("psnr", psnr(mse: means[0])), ("vq", means[1])])
     }
 
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
         guard let out = lastOutput else { return [] }
-        let restarted = tokenizer.quantizer.updateUsageAndRestart(out.encoderOutput, indices: out.indices, generator: &generator)
-        let used = Set(out.indices).count
+        // Restarts draw from the whole batch's encoder outputs, alike on every rank.
+        let indices = group.allgather(out.indices)
+        let restarted = tokenizer.quantizer.updateUsageAndRestart(group.allgather(out.encoderOutput), indices: indices, generator: &generator)
+        let used = Set(indices).count
         lastOutput = nil  // frees the graph
         return [("codes_used", Float(used)), ("codes_restarted", Float(restarted))]
     }
@@ -62,6 +66,7 @@ public final class LatentActionTask: TrainingTask {
     public let kind = "lam"
     public let lam: LatentActionModel
     public var sampler: ClipSampler
+    public var group: ProcessGroup = SingleProcess()
     var lastOutput: LatentActionOutput?
     var lastFrames: Tensor?
     /// Diagnostic: feed the decoder the true actions (from actions.csv) instead of the
@@ -101,7 +106,14 @@ public final class LatentActionTask: TrainingTask {
     }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
-        let (frames, clips) = sampler.nextBatch(sampler.batch)
+        let (frames, clips) = sampler.nextBatch(sampler.batch, share: group.share)
+        // The changed-pixel weights are scaled by the whole batch's changed pixels.
+        var changedPixels: (changed: Int, total: Int)? = nil
+        if group.size > 1, (lam.config.changedPixelWeight ?? 1) != 1 {
+            let local = LatentActionModel.changedPixels(frames)
+            let sums = group.allreduceSum([Double(local.changed), Double(local.total)])
+            changedPixels = (Int(sums[0]), Int(sums[1]))
+        }
         let out: LatentActionOutput
         if oracleActions {
             var actions: [Int32] = []
@@ -109,13 +121,14 @@ public final class LatentActionTask: TrainingTask {
                 let episode = sampler.dataset.episodes[clip.episode]
                 actions += episode.actions![clip.start..<(clip.start + sampler.clipLength - 1)].map { Int32($0 % lam.config.actions) }
             }
-            out = lam.trainingLoss(frames, givenActions: actions)
+            out = lam.trainingLoss(frames, givenActions: actions, changedPixels: changedPixels)
         } else {
-            out = lam.trainingLoss(frames, continuous: updates < continuousSteps)
+            out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels)
         }
         lastOutput = out
         lastFrames = frames
-        return (out.loss, [("mse", out.reconstructionError), ("psnr", psnr(mse: out.reconstructionError))])
+        let mse = group.mean([out.reconstructionError])[0]
+        return (group.contribution(ofShareMean: out.loss), [("mse", mse), ("psnr", psnr(mse: mse))])
     }
 
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
@@ -123,18 +136,20 @@ public final class LatentActionTask: TrainingTask {
         updates += 1
         let quantisingStarts = continuousSteps > 0 && updates == continuousSteps
         if quantisingStarts || (codeClusteringEvery > 0 && updates % codeClusteringEvery == 0 && updates <= codeClusteringUntil) {
+            // Each rank encodes its share of every batch; all ranks cluster the whole.
             let latents = (0..<codeClusteringBatches).map { _ in
-                withoutGradient { lam.encodeContinuous(sampler.nextBatch(sampler.batch).frames) }
+                group.allgather(withoutGradient { lam.encodeContinuous(sampler.nextBatch(sampler.batch, share: group.share).frames) })
             }
             lam.quantizer.placeCodes(onClustersOf: concatenate(latents, axis: 0), generator: &generator)
         }
-        let restarted = lam.quantizer.updateUsageAndRestart(out.latents, indices: out.actions, generator: &generator)
+        let actions = group.allgather(out.actions)
+        let restarted = lam.quantizer.updateUsageAndRestart(group.allgather(out.latents), indices: actions, generator: &generator)
         var counts = [Int](repeating: 0, count: lam.config.actions)
-        for a in out.actions { counts[Int(a)] += 1 }
+        for a in actions { counts[Int(a)] += 1 }
         lastOutput = nil
         let used = counts.filter { $0 > 0 }.count
         // Perplexity of the batch's code histogram: |A| when all codes are used evenly.
-        let total = Float(out.actions.count)
+        let total = Float(actions.count)
         let entropy = counts.filter { $0 > 0 }.map { Float($0) / total }.reduce(Float(0)) { $0 - $1 * logf($1) }
         return [("codes_used", Float(used)), ("code_perplexity", expf(entropy)), ("codes_restarted", Float(restarted))]
     }

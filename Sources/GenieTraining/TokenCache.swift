@@ -79,6 +79,7 @@ public final class DynamicsTask: TrainingTask {
     public let tokenizer: VideoTokenizer
     public let batch: Int, clipLength: Int
     public var clipGenerator: RandomGenerator
+    public var group: ProcessGroup = SingleProcess()
     let starts: [(Int, Int)]
     var lastBatch: (tokens: [Int32], actions: [Int32], mask: [Bool])?
 
@@ -116,11 +117,22 @@ public final class DynamicsTask: TrainingTask {
     }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
-        let (tokens, actions) = nextClips()
-        let mask = dynamics.sampleMask(batch: batch, frames: clipLength, generator: &generator)
+        // Clips and masks are drawn for the whole global batch (the same on every rank and for
+        // any number of ranks); this rank computes its share, averaged over the whole batch's
+        // masked tokens.
+        let (allTokens, allActions) = nextClips()
+        let allMask = dynamics.sampleMask(batch: batch, frames: clipLength, generator: &generator)
+        let share = group.share, s = data.tokensPerFrame
+        let tokens = share.slice(allTokens, batch: batch, perExample: clipLength * s)
+        let actions = share.slice(allActions, batch: batch, perExample: clipLength - 1)
+        let mask = share.slice(allMask, batch: batch, perExample: clipLength * s)
+        let masked = mask.filter { $0 }.count, allMasked = allMask.filter { $0 }.count
         lastBatch = (tokens, actions, mask)
-        let out = dynamics.trainingLoss(tokens: tokens, actions: actions, batch: batch, frames: clipLength, mask: mask)
-        return (out.loss, [("masked_accuracy", out.maskedAccuracy)])
+        let out = dynamics.trainingLoss(tokens: tokens, actions: actions, batch: batch / share.ranks, frames: clipLength, mask: mask,
+                                        maskedCount: group.size > 1 ? allMasked : nil)
+        let correct = group.size > 1 ? Float(group.allreduceSum([Double(out.maskedAccuracy) * Double(masked)])[0]) / Float(max(allMasked, 1))
+                                     : out.maskedAccuracy
+        return (out.loss, [("masked_accuracy", correct)])
     }
 
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] { [] }

@@ -29,6 +29,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 public protocol TrainingTask: AnyObject {
     var kind: String { get }
     var model: Module { get }
+    /// The ranks training together (`SingleProcess` by default): the task computes this
+    /// rank's share of each global batch, and its loss is that share's contribution to the
+    /// global batch's loss.
+    var group: ProcessGroup { get set }
     /// Saves the model checkpoint (weights + config + provenance).
     func saveModel(to path: String, provenance: [String: String]) throws
     /// Forward on the next batch: the loss to back-propagate and figures for the log.
@@ -54,6 +58,8 @@ public final class Trainer {
     public var provenance: [String: String]
     /// Shows progress; `nil` for silence (tests).
     public var progress: ProgressBar?
+    /// The task's ranks; rank 0 alone writes files and progress.
+    var group: ProcessGroup { task.group }
 
     public var modelPath: String { runDirectory + "/\(task.kind).safetensors" }
     public var statePath: String { runDirectory + "/\(task.kind).state.safetensors" }
@@ -69,7 +75,8 @@ public final class Trainer {
         let decays = named.map { $0.tensor.rank == 2 && $0.name.hasSuffix("weight") }
         optimizer = AdamW(parameters: named.map(\.tensor), learningRate: options.learningRate, weightDecay: options.weightDecay, decays: decays)
         generator = RandomGenerator(seed: options.seed &* 0x9E37_79B9 &+ 17)
-        try Folder.create(runDirectory + "/samples")
+        try group.share.validate(batch: options.batch)
+        if group.isRoot { try Folder.create(runDirectory + "/samples") }
     }
 
     public var step: Int { optimizer.step }
@@ -108,7 +115,7 @@ public final class Trainer {
         optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
         generator = RandomGenerator(state: words)
         try task.restore(state.metadata)
-        trimLog(after: savedStep)
+        if group.isRoot { trimLog(after: savedStep) }
     }
 
     /// Writes the training state (weights, optimiser moments, random states: everything a
@@ -116,6 +123,8 @@ public final class Trainer {
     /// A kill between the two leaves a model file one checkpoint behind, which the next
     /// checkpoint replaces; the state is always whole.
     public func saveCheckpoint() throws {
+        // Every rank holds the same state; one copy is written.
+        guard group.isRoot else { return }
         let named = task.model.namedParameters()
         var tensors = named.map { (name: Self.weightPrefix + $0.name, tensor: $0.tensor) }
         for (i, p) in named.enumerated() {
@@ -142,16 +151,19 @@ public final class Trainer {
         var window: [Float] = []
         var lastMean: Float = .nan
         while step < last {
-            // Ctrl-C / SIGTERM (when StopSignal is installed): stop here, with a checkpoint.
-            if StopSignal.received != nil { break }
+            // Ctrl-C / SIGTERM (when StopSignal is installed): stop here, with a checkpoint;
+            // a signal to any rank stops all of them before the same step.
+            if group.anyRank(StopSignal.received != nil) { break }
             optimizer.zeroGradients()
             let (loss, figures) = task.loss(generator: &generator)
             loss.backward()
+            allreduceGradients(optimizer.parameters, over: group)
             let norm = clipGradientNorm(optimizer.parameters, maxNorm: options.gradientClip)
             optimizer.learningRate = schedule.rate(at: step + 1)
             optimizer.update()
             let after = task.afterUpdate(generator: &generator)
-            window.append(loss.item)
+            window.append(group.size > 1 ? Float(group.allreduceSum([Double(loss.item)])[0]) : loss.item)
+            guard group.isRoot else { continue }
             if step % options.logEvery == 0 || step == options.steps {
                 lastMean = window.reduce(0, +) / Float(window.count)
                 window.removeAll()
@@ -166,7 +178,7 @@ public final class Trainer {
             if step % options.checkpointEvery == 0 { try saveCheckpoint() }
         }
         try saveCheckpoint()
-        progress?.finish(StopSignal.received != nil
+        progress?.finish(step < last
             ? "stopped at step \(step) of \(options.steps); checkpoint written (continue with --resume)"
             : "finished \(step) steps")
         return lastMean

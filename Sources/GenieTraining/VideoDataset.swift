@@ -161,12 +161,20 @@ public struct ClipSampler: Sendable {
 
     /// The next batch: frames [B, T, H, W, 3] as floats in [0, 1], and where they came from.
     public mutating func nextBatch(_ batch: Int) -> (frames: Tensor, clips: [(episode: Int, start: Int)]) {
+        nextBatch(batch, share: .whole)
+    }
+
+    /// One rank's share of the next global batch of `batch` clips: all of them are drawn (so
+    /// every rank moves the generator alike and sees the same global batch), and frames are
+    /// made for this rank's clips only.
+    public mutating func nextBatch(_ batch: Int, share: BatchShare) -> (frames: Tensor, clips: [(episode: Int, start: Int)]) {
         var clips: [(episode: Int, start: Int)] = []
         for _ in 0..<batch {
             let (e, s) = starts[generator.nextInt(starts.count)]
             clips.append((e, s))
         }
-        return (Self.frames(dataset, clips: clips, length: clipLength), clips)
+        let mine = Array(clips[share.range(of: batch)])
+        return (Self.frames(dataset, clips: mine, length: clipLength), mine)
     }
 
     /// Frames of the given clips as a float tensor [B, T, H, W, 3] in [0, 1].

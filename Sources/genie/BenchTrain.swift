@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieModels
 import GenieTensor
+import GenieTraining
 
 /// `genie bench train`: training throughput of each network at its default configuration.
 struct BenchTrain: ParsableCommand {
@@ -19,6 +20,8 @@ struct BenchTrain: ParsableCommand {
     var models: [String] = []
     @Flag(help: "Also print the wall time per operation (forward and backward) of the timed steps.")
     var profile = false
+    @Option(help: ArgumentHelp("Under mpirun: the --json output of a one-process run, to report the throughput of the ranks against it.", valueName: "file"))
+    var compareWith: String?
 
     func validate() throws {
         for m in models where !["tokenizer", "lam", "dynamics"].contains(m) {
@@ -27,6 +30,18 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
+        // Under mpirun each rank computes its share of the global batch of --batch clips and
+        // the gradients are summed over the ranks, as in `genie train`.
+        let group = Distributed.group, ranks = group.size
+        try group.share.validate(batch: batch)
+        let batch = self.batch / ranks, globalBatch = self.batch
+        let baseline = try compareWith.map { path -> [String: Any] in
+            guard let data = FileManager.default.contents(atPath: path),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ValidationError("--compare-with \(path) is not the --json output of genie bench train")
+            }
+            return object
+        }
         var g = RandomGenerator(seed: 5)
         let big = Tensor.zeros([2048, 2048])
         for i in 0..<big.count { big.data[i] = g.nextNormal() }
@@ -36,32 +51,57 @@ struct BenchTrain: ParsableCommand {
         }
         let sgemm = 2 * pow(2048.0, 3) / sgemmSeconds / 1e9
         var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "openblas_core": BLASInfo.coreName,
-                                     "sgemm_gflops": rounded(sgemm, 1), "batch": batch, "frames": frames,
+                                     "sgemm_gflops": rounded(sgemm, 1), "batch": globalBatch, "frames": frames, "ranks": ranks,
+                                     "threads_per_rank": Parallelism.workers,
                                      "openblas_thread_timeout": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default (28)"]
 
         func time(_ name: String, parameters: [Tensor], tokens: Int, flops: Double, _ step: () -> Tensor) {
             guard models.isEmpty || models.contains(name) else { return }
             let optimizer = AdamW(parameters: parameters, learningRate: 1e-4)
+            // Seconds spent waiting for the slowest rank, and in the allreduce itself.
+            var waiting = 0.0, reducing = 0.0
             func once() {
                 // The gradient reset and the optimiser step are timed like operations.
                 OperationProfile.time("zeroGradients") { optimizer.zeroGradients() }
                 let loss = step()
                 loss.backward()
+                if ranks > 1 {
+                    let arrived = Date()
+                    _ = group.allreduceSum([0])
+                    let started = Date()
+                    allreduceGradients(parameters, over: group)
+                    waiting += started.timeIntervalSince(arrived)
+                    reducing += Date().timeIntervalSince(started)
+                }
                 OperationProfile.time("AdamW.update") { optimizer.update() }
             }
             once()
+            (waiting, reducing) = (0, 0)
             if profile { OperationProfile.start() }
             let start = Date()
             for _ in 0..<steps { once() }
             let seconds = Date().timeIntervalSince(start) / Double(steps)
+            let tokens = tokens * ranks
+            if ranks > 1 {
+                let count = parameters.reduce(0) { $0 + $1.count }
+                report["\(name)_gradient_bytes_per_step"] = count * MemoryLayout<Float>.size
+                report["\(name)_allreduce_ms_per_step"] = rounded(reducing / Double(steps) * 1000, 1)
+                report["\(name)_imbalance_ms_per_step"] = rounded(waiting / Double(steps) * 1000, 1)
+                report["\(name)_waiting_share"] = rounded((waiting + reducing) / Double(steps) / seconds, 3)
+                if let single = baseline?["\(name)_tokens_per_second"] as? Double {
+                    report["\(name)_throughput_ratio"] = rounded(Double(tokens) / seconds / single, 3)
+                }
+            }
             if profile {
                 let table = OperationProfile.stop()
                 let total = table.reduce(0) { $0 + $1.seconds }
-                print("\(name): wall time per step by operation (\(steps) steps; total \(rounded(total / Double(steps), 3)) s of \(rounded(seconds, 3)) s)")
-                for row in table where row.seconds / total >= 0.002 {
-                    let label = row.operation.padding(toLength: 30, withPad: " ", startingAt: 0)
-                    print(label + String(format: "%8.1f ms/step %5.1f %%  %4d calls/step",
-                                         row.seconds / Double(steps) * 1000, 100 * row.seconds / total, row.calls / steps))
+                if group.isRoot {
+                    print("\(name): wall time per step by operation (\(steps) steps; total \(rounded(total / Double(steps), 3)) s of \(rounded(seconds, 3)) s)")
+                    for row in table where row.seconds / total >= 0.002 {
+                        let label = row.operation.padding(toLength: 30, withPad: " ", startingAt: 0)
+                        print(label + String(format: "%8.1f ms/step %5.1f %%  %4d calls/step",
+                                             row.seconds / Double(steps) * 1000, 100 * row.seconds / total, row.calls / steps))
+                    }
                 }
             }
             let gflops = flops / seconds / 1e9
@@ -70,7 +110,7 @@ struct BenchTrain: ParsableCommand {
             report["\(name)_gflops"] = rounded(gflops, 1)
             report["\(name)_efficiency"] = rounded(gflops / sgemm)
             report["\(name)_parameters"] = parameters.reduce(0) { $0 + $1.count }
-            if !json {
+            if !json && group.isRoot {
                 print("\(name): \(rounded(seconds, 3)) s/step, \(Int(Double(tokens) / seconds)) tokens/s, \(rounded(gflops, 1)) GFLOP/s = \(rounded(gflops / sgemm)) of raw sgemm, \(parameters.reduce(0) { $0 + $1.count }) parameters")
             }
         }
@@ -102,6 +142,7 @@ struct BenchTrain: ParsableCommand {
             return dynamics.trainingLoss(tokens: tokens, actions: actions, batch: batch, frames: frames, mask: mask).loss
         }
         report["peak_rss_mb"] = rounded(peakResidentMegabytes(), 1)
+        guard group.isRoot else { return }
         if json { printJSON(report) } else { print("peak memory \(rounded(peakResidentMegabytes(), 1)) MB; kernel \(BLASInfo.coreName); raw sgemm \(rounded(sgemm, 1)) GFLOP/s") }
     }
 }

@@ -32,7 +32,11 @@ struct Genie: ParsableCommand {
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         // A runtime error is one line in genie's words: no usage block (the command line
         // was fine) and no Foundation dump.
-        do { try command.run() } catch let error as ValidationError {
+        do {
+            if training { try Distributed.start() }
+            try command.run()
+            Distributed.finish()
+        } catch let error as ValidationError {
             fail(error.message)
         } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
             // Exit codes, and help asked for (`genie help`, which runs as a command).
@@ -44,6 +48,8 @@ struct Genie: ParsableCommand {
 
     private static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("Error: \(ErrorMessage.oneLine(message))\n".utf8))
+        // Under mpirun the other ranks may be waiting for this one: end the whole job.
+        if Distributed.group.size > 1 { Distributed.abortJob(status: 1) }
         Foundation.exit(1)
     }
 }

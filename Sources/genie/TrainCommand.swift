@@ -14,7 +14,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Each run lives in its own folder (--out): the model checkpoint (<kind>.safetensors), the \
         training state for --resume (<kind>.state.safetensors), a CSV log and sample grids. \
-        Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped.
+        Ctrl-C writes a checkpoint and stops; --resume continues exactly where it stopped. \
+        In a build with MPI, `mpirun -np N genie train …` trains data-parallel: --batch is the \
+        global batch, split evenly over the N ranks (docs/distributed.md).
         """,
         subcommands: [TrainTokenizer.self, TrainLatentActions.self, TrainDynamics.self])
 }
@@ -70,9 +72,9 @@ struct CommonTrainingOptions: ParsableArguments {
 
     func loadData(modelFrameSize: FrameSize? = nil) throws -> ClipSampler {
         let size = try targetFrameSize(model: modelFrameSize)
-        FileHandle.standardError.write(Data("reading \(data)…\n".utf8))
+        Distributed.say("reading \(data)…")
         let dataset = try VideoDataset(root: data, maxEpisodes: maxEpisodes, frameSize: size)
-        FileHandle.standardError.write(Data("\(dataset.episodes.count) episodes, \(dataset.frameCount) frames of \(dataset.frameWidth)x\(dataset.frameHeight)\n".utf8))
+        Distributed.say("\(dataset.episodes.count) episodes, \(dataset.frameCount) frames of \(dataset.frameWidth)x\(dataset.frameHeight)")
         var sampler = try ClipSampler(dataset: dataset, clipLength: clip, seed: dataSeed)
         sampler.batch = batch
         return sampler
@@ -83,7 +85,9 @@ struct CommonTrainingOptions: ParsableArguments {
 
     /// Claims --out for a training of `kind`: makes the folder and takes its lock, so that a
     /// second training (or --resume) into the same folder is refused while this one runs.
+    /// Under mpirun only rank 0 writes, so only rank 0 claims.
     func claimRunFolder(kind: String) throws {
+        guard Distributed.group.isRoot else { return }
         try Folder.create(out)
         do {
             Self.runLock = try RunLock(out + "/\(kind).lock", owner: commandLine)
@@ -109,6 +113,8 @@ struct CommonTrainingOptions: ParsableArguments {
 
     /// Builds the trainer, resumes if asked, runs, and reports.
     func train(_ task: TrainingTask) throws {
+        let group = Distributed.group
+        task.group = group
         if !resume, FileManager.default.fileExists(atPath: out + "/\(task.kind).state.safetensors") {
             throw ValidationError("\(out) already holds a \(task.kind) run: pass --resume to continue it, or choose another --out")
         }
@@ -119,13 +125,21 @@ struct CommonTrainingOptions: ParsableArguments {
         let trainer = try Trainer(task: task, options: options, runDirectory: out, provenance: provenance)
         if resume {
             try trainer.resume()
-            FileHandle.standardError.write(Data("resumed \(task.kind) at step \(trainer.step)\n".utf8))
+            Distributed.say("resumed \(task.kind) at step \(trainer.step)")
         }
-        trainer.progress = ProgressBar(label: task.kind, unit: "steps")
-        StopSignal.install()
-        FileHandle.standardError.write(Data("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\n".utf8))
+        if group.isRoot { trainer.progress = ProgressBar(label: task.kind, unit: "steps") }
+        let ranks = group.size > 1 ? ", \(group.size) ranks of \(batch / group.size) clips" : ""
+        Distributed.say("\(task.kind): \(task.model.parameterCount) parameters, OpenBLAS \(BLASInfo.coreName)\(ranks)")
+        if group.size > 1 {
+            // mpirun answers Ctrl-C by killing the ranks a second or two later, mid-step; it
+            // forwards SIGUSR1 to every rank instead, and a signal to any one rank stops all.
+            StopSignal.install(also: [SIGUSR1])
+            Distributed.say("to stop with a checkpoint: SIGUSR1 to mpirun (kill -USR1 <its pid>), or SIGTERM to any rank")
+        } else {
+            StopSignal.install()
+        }
         try trainer.run(until: until)
-        print("checkpoint: \(trainer.modelPath) (step \(trainer.step))")
+        if group.isRoot { print("checkpoint: \(trainer.modelPath) (step \(trainer.step))") }
     }
 }
 
@@ -242,14 +256,15 @@ struct TrainDynamics: ParsableCommand {
         if let cached = TokenizedDataset.load(from: cachePath, key: key) {
             data = cached
         } else {
-            let progress = ProgressBar(label: "tokenising", unit: "episodes")
+            // Every rank tokenises (the same codes); rank 0 keeps the cache.
+            let progress = Distributed.group.isRoot ? ProgressBar(label: "tokenising", unit: "episodes") : nil
             data = withoutGradient {
                 TokenizedDataset.build(dataset: sampler.dataset, tokenizer: tokenizerModel, lam: lamModel, window: common.clip) { done, total in
-                    progress.update(done, of: total)
+                    progress?.update(done, of: total)
                 }
             }
-            progress.finish()
-            try data.save(to: cachePath, key: key)
+            progress?.finish()
+            if Distributed.group.isRoot { try data.save(to: cachePath, key: key) }
         }
         var config = DynamicsConfig()
         config.tokensPerFrame = tokenizerModel.config.tokensPerFrame
