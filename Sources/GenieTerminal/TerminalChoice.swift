@@ -1,5 +1,6 @@
 import CNCurses
 import Foundation
+import GenieSupport
 
 /// The colours the user asks for (`--color`).
 public enum ColorRequest: String, Sendable, CaseIterable {
@@ -96,18 +97,9 @@ public enum TerminalChoice {
 
     /// tmux's `client_termfeatures` for the attached client, or nil.
     static func tmuxClientFeatures() -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "display-message", "-p", "#{client_termfeatures}"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let result = ChildProcess.run("/usr/bin/env", ["tmux", "display-message", "-p", "#{client_termfeatures}"]),
+              result.status == 0 else { return nil }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Whether a compiled terminfo entry called `name` is installed where ncurses looks.

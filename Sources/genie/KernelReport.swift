@@ -1,4 +1,5 @@
 import Foundation
+import GenieSupport
 import GenieTensor
 
 /// What play says, once, about the BLAS kernel it runs (see `OpenBLASKernel.report`). When
@@ -19,22 +20,11 @@ enum KernelReport {
 
     /// Raw sgemm GFLOP/s of `kernel`, from `genie bench kernels --sgemm-only` run with it.
     static func sgemmInChild(kernel: String) -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = ["bench", "kernels", "--sgemm-only"]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_CORETYPE"] = kernel
         environment["GENIE_KERNEL_CHOSEN"] = "1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0, let last = text.split(separator: " ").last else { return nil }
+        guard let result = ChildProcess.run("/proc/self/exe", ["bench", "kernels", "--sgemm-only"], environment: environment),
+              result.status == 0, let last = result.output.split(separator: " ").last else { return nil }
         return Double(last.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
