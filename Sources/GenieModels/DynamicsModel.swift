@@ -98,17 +98,19 @@ public final class DynamicsModel: Module {
         let out = logits(tokens: input, actions: actions, batch: batch, frames: frames)
         let flat = reshape(out, [-1, config.codebookSize])
         let loss = crossEntropy(flat, targets: tokens, mask: mask, averagedOver: maskedCount)
-        // Accuracy on masked tokens, for the log.
-        var correct = 0, counted = 0
+        let (correct, counted) = maskedHits(logits: flat, targets: tokens, mask: mask)
+        return DynamicsOutput(loss: loss, maskedAccuracy: counted > 0 ? Float(correct) / Float(counted) : 0, logits: out)
+    }
+
+    /// Of the masked tokens, how many the logits [N, K] rank first, and how many there are.
+    public func maskedHits(logits: Tensor, targets: [Int32], mask: [Bool]) -> (correct: Int, counted: Int) {
         let k = config.codebookSize
-        for r in 0..<tokens.count where mask[r] {
-            let row = flat.data + r * k
-            var best = 0
-            for j in 1..<k where row[j] > row[best] { best = j }
-            if best == Int(tokens[r]) { correct += 1 }
+        var correct = 0, counted = 0
+        for r in 0..<targets.count where mask[r] {
+            if argmax(logits.data + r * k, count: k) == Int(targets[r]) { correct += 1 }
             counted += 1
         }
-        return DynamicsOutput(loss: loss, maskedAccuracy: counted > 0 ? Float(correct) / Float(counted) : 0, logits: out)
+        return (correct, counted)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

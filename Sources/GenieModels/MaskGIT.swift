@@ -31,7 +31,7 @@ public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inou
         let row = logits + i * k
         var code = 0
         if temperature <= 0 {
-            for j in 1..<k where row[j] > row[code] { code = j }
+            code = argmax(row, count: k)
             var mx = -Float.infinity
             for j in 0..<k { mx = max(mx, row[j]) }
             var z: Float = 0

@@ -1,5 +1,13 @@
 import Foundation
 
+/// The index of the largest of `count` values (the first, on ties).
+@inline(__always)
+public func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    var best = 0
+    for j in 1..<max(count, 1) where values[j] > values[best] { best = j }
+    return best
+}
+
 /// The package's own seeded generator (xoshiro256**, seeded through SplitMix64), so that
 /// initialisation, masking and sampling give the same numbers on every platform.
 /// Its state is four words that checkpoints save and restore.
@@ -21,6 +29,16 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
     public init(state: [UInt64]) {
         precondition(state.count == 4)
         self.state = state
+    }
+
+    /// The state as checkpoints store it: four words, comma-separated.
+    public var stateText: String { state.map(String.init).joined(separator: ",") }
+
+    /// A generator from `stateText`; nil unless it is exactly four words.
+    public init?(stateText: String) {
+        let words = stateText.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0) }
+        guard words.count == 4, words.allSatisfy({ $0 != nil }) else { return nil }
+        self.init(state: words.map { $0! })
     }
 
     @inline(__always)

@@ -146,7 +146,7 @@ public enum Evaluation {
                                 clips: [(episode: Int, start: Int)], horizon: Int, settings: MaskGITSettings, seed: UInt64) -> DynamicsFigures {
         var g = RandomGenerator(seed: seed)
         var figures = DynamicsFigures()
-        let s = model.config.tokensPerFrame, k = model.config.codebookSize
+        let s = model.config.tokensPerFrame
         var correct = 0, counted = 0
         for clip in clips {
             let length = horizon + 1
@@ -158,13 +158,8 @@ public enum Evaluation {
             for i in s..<tokens.count { mask[i] = g.nextFloat() < 0.75 }
             let input = zip(tokens, mask).map { $1 ? model.maskToken : $0 }
             let logits = withoutGradient { model.logits(tokens: input, actions: inferred, batch: 1, frames: length) }
-            for i in 0..<tokens.count where mask[i] {
-                let row = logits.data + i * k
-                var best = 0
-                for j in 1..<k where row[j] > row[best] { best = j }
-                if best == Int(tokens[i]) { correct += 1 }
-                counted += 1
-            }
+            let hits = model.maskedHits(logits: logits, targets: tokens, mask: mask)
+            correct += hits.correct; counted += hits.counted
             // Next frame from the real frame 0 and the inferred action 0.
             let next = generateNextFrame(model: model, context: Array(tokens[0..<s]), actions: [inferred[0]], settings: settings, generator: &g)
             figures.nextFramePSNR += psnr(frames.frame(batch: 0, time: 1), tokenizer.decode(codes: Array(tokens[0..<s]) + next, batch: 1, frames: 2).frame(batch: 0, time: 1))

@@ -176,17 +176,16 @@ public final class LatentActionTask: TrainingTask {
 
 /// The clip order and the codes' idle counters: what a video task saves for exact resumption.
 func samplerAndCodesState(_ sampler: ClipSampler, _ quantizer: VectorQuantizer) -> [String: String] {
-    ["sampler": sampler.generator.state.map(String.init).joined(separator: ","),
+    ["sampler": sampler.generator.stateText,
      "idle": quantizer.idleSteps.map(String.init).joined(separator: ",")]
 }
 
 func restoreSamplerAndCodes(_ state: [String: String], sampler: inout ClipSampler, quantizer: VectorQuantizer) throws {
-    let words = (state["sampler"] ?? "").split(separator: ",").compactMap { UInt64($0) }
     let idle = (state["idle"] ?? "").split(separator: ",").compactMap { Int($0) }
-    guard words.count == 4, idle.count == quantizer.codes else {
+    guard let generator = RandomGenerator(stateText: state["sampler"] ?? ""), idle.count == quantizer.codes else {
         throw CheckpointError.badConfig("training state", reason: "sampler or code usage state missing")
     }
-    sampler.generator = RandomGenerator(state: words)
+    sampler.generator = generator
     quantizer.restoreIdleSteps(idle)
 }
 

@@ -146,23 +146,19 @@ public final class DynamicsTask: TrainingTask {
         let input = zip(clipTokens, clipMask).map { $1 ? dynamics.maskToken : $0 }
         let logits = withoutGradient { dynamics.logits(tokens: input, actions: Array(actions[0..<(clipLength - 1)]), batch: 1, frames: clipLength) }
         var predicted = clipTokens
-        for i in 0..<predicted.count where clipMask[i] {
-            let row = logits.data + i * k
-            var best = 0
-            for j in 1..<k where row[j] > row[best] { best = j }
-            predicted[i] = Int32(best)
-        }
+        for i in 0..<predicted.count where clipMask[i] { predicted[i] = Int32(argmax(logits.data + i * k, count: k)) }
         let real = tokenizer.decode(codes: clipTokens, batch: 1, frames: clipLength)
         let guess = tokenizer.decode(codes: predicted, batch: 1, frames: clipLength)
         let shown = min(clipLength, 8)
         return FrameGrid.make([(0..<shown).map { real.frame(batch: 0, time: $0) }, (0..<shown).map { guess.frame(batch: 0, time: $0) }], scale: 2)
     }
 
-    public func state() -> [String: String] { ["clips": clipGenerator.state.map(String.init).joined(separator: ",")] }
+    public func state() -> [String: String] { ["clips": clipGenerator.stateText] }
 
     public func restore(_ state: [String: String]) throws {
-        let words = (state["clips"] ?? "").split(separator: ",").compactMap { UInt64($0) }
-        guard words.count == 4 else { throw CheckpointError.badConfig("training state", reason: "clip sampler state missing") }
-        clipGenerator = RandomGenerator(state: words)
+        guard let generator = RandomGenerator(stateText: state["clips"] ?? "") else {
+            throw CheckpointError.badConfig("training state", reason: "clip sampler state missing")
+        }
+        clipGenerator = generator
     }
 }

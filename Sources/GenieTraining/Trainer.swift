@@ -91,7 +91,7 @@ public final class Trainer {
         guard FileManager.default.fileExists(atPath: statePath) else { throw TrainingStateError.nothingToResume(runDirectory, kind: task.kind) }
         let state = try SafeTensorsFile.read(statePath)
         guard let stepText = state.metadata["step"], let savedStep = Int(stepText), savedStep >= 0,
-              let rng = state.metadata["rng"], case let words = rng.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4 else {
+              let restoredGenerator = RandomGenerator(stateText: state.metadata["rng"] ?? "") else {
             throw TrainingStateError.incomplete(statePath, reason: "it lacks the step or the random state")
         }
         if state.names.contains(where: { $0.hasPrefix(Self.weightPrefix) }) {
@@ -113,7 +113,7 @@ public final class Trainer {
             if a != b { throw CheckpointError.mismatched("--resume with settings other than the run's (\(statePath)); only --steps may change") }
         }
         optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
-        generator = RandomGenerator(state: words)
+        generator = restoredGenerator
         try task.restore(state.metadata)
         if group.isRoot { trimLog(after: savedStep) }
     }
@@ -133,7 +133,7 @@ public final class Trainer {
         }
         var metadata = task.state()
         metadata["step"] = String(step)
-        metadata["rng"] = generator.state.map(String.init).joined(separator: ",")
+        metadata["rng"] = generator.stateText
         metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
         try SafeTensorsFile.write(tensors, metadata: metadata, to: statePath)
         var info = provenance

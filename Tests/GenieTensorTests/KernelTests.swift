@@ -215,3 +215,17 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThan(worstTanh, 1e-6)
     }
 }
+
+final class RandomStateTextTests: XCTestCase {
+    func testStateTextRoundTripsAndRejectsDamage() {
+        var g = RandomGenerator(seed: 42)
+        _ = g.next()
+        var restored = RandomGenerator(stateText: g.stateText)
+        XCTAssertEqual(restored, g)
+        XCTAssertEqual(restored?.next(), g.next())
+        for bad in ["", "1,2,3", "1,2,3,4,5", "1,2,x,4", "1,,3,4", "-1,2,3,4", "18446744073709551616,2,3,4"] {
+            XCTAssertNil(RandomGenerator(stateText: bad), bad)
+        }
+        XCTAssertEqual(argmax([3, 9, 9, -1], count: 4), 1, "the first of equal maxima")
+    }
+}
