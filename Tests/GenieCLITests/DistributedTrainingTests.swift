@@ -57,14 +57,7 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     func runMPI(ranks: Int, _ arguments: [String]) throws -> (Int32, String) {
-        let p = mpiProcess(ranks: ranks, arguments)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try GenieExecutable.runToEnd(mpiProcess(ranks: ranks, arguments))
     }
 
     func genie(_ arguments: [String]) throws -> (Int32, String) { try GenieExecutable.run(arguments, in: directory) }

@@ -20,6 +20,11 @@ enum GenieExecutable {
         p.arguments = arguments
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { p.environment = environment }
+        return try runToEnd(p)
+    }
+
+    /// Runs a prepared process to its end; its exit status and its stdout and stderr together.
+    static func runToEnd(_ p: Process) throws -> (Int32, String) {
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
