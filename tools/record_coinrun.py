@@ -35,9 +35,9 @@ import argparse
 import json
 import os
 import random
-import struct
 import sys
-import zlib
+
+from rgb_png import write_png
 
 # genie control id -> Procgen action id.
 PROCGEN_OF_CONTROL = {0: 4, 1: 1, 2: 7, 3: 5, 4: 2, 5: 8}
@@ -49,23 +49,6 @@ CONTROL_NAMES = ["noop", "left", "right", "jump", "left+jump", "right+jump"]
 # How often the policy picks each control for its next hold, and how long it holds.
 POLICY_WEIGHTS = {2: 0.42, 5: 0.22, 3: 0.10, 1: 0.10, 0: 0.10, 4: 0.06}
 HOLD_FRAMES = (2, 8)
-
-
-def write_png(path, rgb):
-    """A minimal 8-bit RGB PNG writer (zlib only), so the recorder needs no imaging library."""
-    height, width, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(height))
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 class Policy:
