@@ -17,28 +17,32 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// Cosine (unit-length) codes; optional so that older configurations still load
     /// (absent = false).
     public var normalizedCodes: Bool?
-    /// What the encoder reads of each frame (see `LatentActionEncoderInput`).
-    public var encoderInput = LatentActionEncoderInput.motion
     /// Weight of the pixels that changed between x_t and x_{t+1} in the reconstruction loss,
     /// against 1 for the others (absent = 1: plain MSE). Most pixels of a platformer frame
     /// are still sky; what an action decides (which way the scene shifts, whether the
     /// player rises) is all in the few that change.
     public var changedPixelWeight: Float?
-    /// Whether the decoder sees the frames before x_t (absent = true, as in the paper). With
-    /// false it predicts x_{t+1} from x_t and the code alone, so the motion that the past
-    /// frames would reveal (a key held for several frames) must come through the code.
-    public var decoderHistory: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
     public init() {}
 
+    /// Values per patch token the encoder reads: the change and its two direction products
+    /// (see `LatentActionModel.motion`), each p²·C values.
+    public var encoderValuesPerToken: Int { 3 * patchValues }
+
     enum CodingKeys: String, CodingKey {
         case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
-        case encoderInput, changedPixelWeight, decoderHistory, encoder, decoder
-        // Written by checkpoints made before `encoderInput`; read only.
-        case encoderReadsFrames, encoderReadsMotion
+        case changedPixelWeight, encoder, decoder
+        // What the encoder reads: always "motion" now. Checkpoints made before the key existed
+        // say it with `encoderReadsMotion`; the first LAMs (neither key) read changes only.
+        case encoderInput, encoderReadsFrames, encoderReadsMotion
+        // The decoder's view of the past frames: always on now; read to refuse `false`.
+        case decoderHistory
     }
+
+    /// The encoder input all LAMs now read; others were ablations that lost (docs/runs.md).
+    static let encoderInput = "motion"
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -50,17 +54,16 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         latentDimension = try c.decode(Int.self, forKey: .latentDimension)
         commitment = try c.decode(Float.self, forKey: .commitment)
         normalizedCodes = try c.decodeIfPresent(Bool.self, forKey: .normalizedCodes)
-        if let input = try c.decodeIfPresent(LatentActionEncoderInput.self, forKey: .encoderInput) {
-            encoderInput = input
-        } else if try c.decodeIfPresent(Bool.self, forKey: .encoderReadsMotion) == true {
-            encoderInput = .motion
-        } else if try c.decodeIfPresent(Bool.self, forKey: .encoderReadsFrames) == true {
-            encoderInput = .frames
-        } else {
-            encoderInput = .changes  // the first LAMs, before either key existed
+        let input = try c.decodeIfPresent(String.self, forKey: .encoderInput)
+            ?? (try c.decodeIfPresent(Bool.self, forKey: .encoderReadsMotion) == true ? "motion"
+                : try c.decodeIfPresent(Bool.self, forKey: .encoderReadsFrames) == true ? "frames" : "changes")
+        guard input == Self.encoderInput else {
+            throw ModelConfigurationError("this LAM's encoder reads \"\(input)\", an input genie no longer supports (only \"motion\")")
+        }
+        guard try c.decodeIfPresent(Bool.self, forKey: .decoderHistory) != false else {
+            throw ModelConfigurationError("this LAM's decoder sees no past frames, a variant genie no longer supports")
         }
         changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
-        decoderHistory = try c.decodeIfPresent(Bool.self, forKey: .decoderHistory)
         encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
         self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
     }
@@ -75,36 +78,10 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         try c.encode(latentDimension, forKey: .latentDimension)
         try c.encode(commitment, forKey: .commitment)
         try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
-        try c.encode(encoderInput, forKey: .encoderInput)
+        try c.encode(Self.encoderInput, forKey: .encoderInput)
         try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
-        try c.encodeIfPresent(decoderHistory, forKey: .decoderHistory)
         try c.encode(self.encoder, forKey: .encoder)
         try c.encode(decoder, forKey: .decoder)
-    }
-}
-
-/// What the latent action model's encoder reads of each frame x_{t+1}.
-public enum LatentActionEncoderInput: String, Codable, Sendable, CaseIterable {
-    /// The change Δ = x_{t+1} − x_t only. A change alone cannot tell left from right: a scene
-    /// shifted 2 px either way leaves bands of the same kind at its edges, and a LAM reading
-    /// changes only learned "moving" versus "still" but not the direction.
-    case changes
-    /// The frame beside its change. On the first physics, where a key only nudged a motion
-    /// already under way, the 8 codes settled on what the scene looks like.
-    case frames
-    /// The change with its direction: beside each pixel's Δ, the products Δ·∂m/∂x and
-    /// Δ·∂m/∂y with the spatial gradient of m = (x_t + x_{t+1})/2 (the normal-flow term of
-    /// optical flow: its sign says which way an edge moved). All three vanish where nothing
-    /// changed, so the codes cannot drift to the look of the scene.
-    case motion
-
-    /// Values per patch token, as a multiple of the patch's p²·C pixel values.
-    var valuesPerPixelValue: Int {
-        switch self {
-        case .changes: 1
-        case .frames: 2
-        case .motion: 3
-        }
     }
 }
 
@@ -129,7 +106,7 @@ public final class LatentActionModel: Module {
         self.config = config
         var g = RandomGenerator(seed: seed)
         let s = config.tokensPerFrame
-        encoderPatchEmbedding = Linear(config.patchValues * config.encoderInput.valuesPerPixelValue, config.encoder.width, generator: &g)
+        encoderPatchEmbedding = Linear(config.encoderValuesPerToken, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
         toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
@@ -144,27 +121,28 @@ public final class LatentActionModel: Module {
 
     func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
 
-    /// Each frame's change from the previous frame (zero for the first), as patch tokens
-    /// [B, T, S, p²·C]: what an action does is a shift of a few pixels, which the change shows.
-    func changes(_ frames: Tensor) -> Tensor { patchify(motionParts(frames, withDirection: false)[0], patch: config.patch) }
-
-    /// Each frame's change and its direction (see `LatentActionEncoderInput.motion`) as patch
-    /// tokens [B, T, S, 3·p²·C]: per patch, the p²·C changes, then the p²·C horizontal
-    /// products, then the p²·C vertical ones. Zero for the first frame.
+    /// What the encoder reads: each frame's change from the previous frame and the change's
+    /// direction, as patch tokens [B, T, S, 3·p²·C] (per patch, the p²·C changes, then the
+    /// p²·C horizontal products, then the p²·C vertical ones; zero for the first frame).
+    ///
+    /// The change alone cannot tell left from right (a scene shifted 2 px either way leaves
+    /// bands of the same kind at its edges), and the frame beside its change let the codes
+    /// settle on what the scene looks like. The products Δ·∂m/∂x and Δ·∂m/∂y with the
+    /// spatial gradient of m = (x_t + x_{t+1})/2 are the normal-flow term of optical flow:
+    /// their sign says which way an edge moved, and all three vanish where nothing changed.
     func motion(_ frames: Tensor) -> Tensor {
-        concatenate(motionParts(frames, withDirection: true).map { patchify($0, patch: config.patch) }, axis: 3)
+        concatenate(motionParts(frames).map { patchify($0, patch: config.patch) }, axis: 3)
     }
 
-    /// Pixel-shaped [2Δ] or [2Δ, 4Δ·∂m/∂x, 4Δ·∂m/∂y] for frames [B, T, H, W, C] (zero at t = 0).
-    func motionParts(_ frames: Tensor, withDirection: Bool) -> [Tensor] {
+    /// Pixel-shaped [2Δ, 4Δ·∂m/∂x, 4Δ·∂m/∂y] for frames [B, T, H, W, C] (zero at t = 0).
+    func motionParts(_ frames: Tensor) -> [Tensor] {
         let (b, t, h, w, c) = (frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3], frames.shape[4])
         let frameSize = h * w * c
-        let parts = (0..<(withDirection ? 3 : 1)).map { _ in Tensor(shape: frames.shape) }
+        let parts = (0..<3).map { _ in Tensor(shape: frames.shape) }
         for bt in 0..<(b * t) where bt % t > 0 {
             let now = frames.data + bt * frameSize, before = now - frameSize
             let change = parts[0].data + bt * frameSize
             for i in 0..<frameSize { change[i] = 2 * (now[i] - before[i]) }
-            guard withDirection else { continue }
             let alongX = parts[1].data + bt * frameSize, alongY = parts[2].data + bt * frameSize
             // Mean of the two frames at (x, y), clamped at the borders.
             func mean(_ x: Int, _ y: Int, _ k: Int) -> Float {
@@ -192,13 +170,7 @@ public final class LatentActionModel: Module {
     /// output feed the latent (a mean over them would wash out where things moved).
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
         let (b, t) = (frames.shape[0], frames.shape[1])
-        let seen = frames.detached()
-        let input = switch config.encoderInput {
-        case .motion: motion(seen)
-        case .frames: concatenate([patches(seen), changes(seen)], axis: 3)
-        case .changes: changes(seen)
-        }
-        let x = add(encoderPatchEmbedding(input), encoderPositions.value)
+        let x = add(encoderPatchEmbedding(motion(frames.detached())), encoderPositions.value)
         let h = encoder(x)                                                          // [B, T, S, width]
         let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])
         let latents = toLatent(slice(flat, axis: 1, 1..<t))                          // [B, T−1, latent]
@@ -221,17 +193,12 @@ public final class LatentActionModel: Module {
         let (b, t) = (actionVectors.shape[0], actionVectors.shape[1])
         // Action t is added to every token of frame t, whose output predicts frame t+1.
         let actions = reshape(actionEmbedding(actionVectors), [b, t, 1, config.decoder.width])
-        var input = add(x, actions)
-        // Without history each frame is its own one-frame clip: temporal attention sees itself only.
-        if config.decoderHistory == false { input = reshape(input, [b * t, 1, config.tokensPerFrame, config.decoder.width]) }
-        let tokens = reshape(toPixels(decoder(input)), [b, t, config.tokensPerFrame, config.patchValues])
+        let tokens = reshape(toPixels(decoder(add(x, actions))), [b, t, config.tokensPerFrame, config.patchValues])
         let change = unpatchify(tokens, patch: config.patch, height: config.frameHeight, width: config.frameWidth, channels: config.channels)
         return add(pastFrames.detached(), scale(change, 0.5))
     }
 
     /// One training forward on a clip [B, T, H, W, C]: reconstruct frames 1…T−1.
-    /// `givenActions` ([B·(T−1)] indices) replaces the encoder's codes with known actions:
-    /// a diagnostic of how much knowing the action can lower the loss.
     ///
     /// `continuous` skips the quantiser: the decoder gets the encoder's latent itself (unit
     /// length with cosine codes). A warm-up phase: through a continuous latent the decoder's
@@ -240,7 +207,7 @@ public final class LatentActionModel: Module {
     /// `changedPixels`: with a changed-pixel weight, the changed and all pixels of the whole
     /// batch when `frames` is one share of it (data-parallel training), so that the weights
     /// are scaled as for the whole batch; default: those of `frames`.
-    public func trainingLoss(_ frames: Tensor, givenActions: [Int32]? = nil, continuous: Bool = false,
+    public func trainingLoss(_ frames: Tensor, continuous: Bool = false,
                              changedPixels: (changed: Int, total: Int)? = nil) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
@@ -248,10 +215,6 @@ public final class LatentActionModel: Module {
         if continuous {
             let vectors = config.normalizedCodes == true ? l2Normalize(z) : z
             q = Quantized(vectors: vectors, loss: Tensor.scalar(0), indices: q.indices, distances: q.distances)
-        }
-        if let givenActions {
-            let vectors = quantizer.vectors(givenActions, shape: [frames.shape[0], t - 1])
-            q = Quantized(vectors: vectors, loss: Tensor.scalar(0), indices: givenActions, distances: q.distances)
         }
         let past = slice(frames, axis: 1, 0..<(t - 1)), future = slice(frames, axis: 1, 1..<t).detached()
         let prediction = decode(pastFrames: past, actionVectors: q.vectors)

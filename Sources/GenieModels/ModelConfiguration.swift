@@ -111,7 +111,7 @@ extension LatentActionConfig: ModelConfiguration {
 
     public var parameterCount: Int {
         let s = tokensPerFrame
-        return linearParameters(patchValues * encoderInput.valuesPerPixelValue, encoder.width) + s * encoder.width
+        return linearParameters(encoderValuesPerToken, encoder.width) + s * encoder.width
             + encoder.parameterCount + linearParameters(s * encoder.width, latentDimension) + actions * latentDimension
             + linearParameters(patchValues, decoder.width) + s * decoder.width + linearParameters(latentDimension, decoder.width)
             + decoder.parameterCount + linearParameters(decoder.width, patchValues)

@@ -11,13 +11,45 @@ public struct TokenizerConfig: PatchedFrames, Codable, Sendable, Equatable {
     public var codebookSize = 1024
     public var codeDimension = 32
     public var commitment: Float = 0.25
-    /// Cosine (unit-length) codes; optional so that configurations saved before it existed
-    /// still load (absent = false).
-    public var normalizedCodes: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 4, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 4, heads: 4)
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case frameHeight, frameWidth, channels, patch, codebookSize, codeDimension, commitment, encoder, decoder
+        // Cosine codes were an ablation that lost (docs/runs.md); read only to refuse them.
+        case normalizedCodes
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard try c.decodeIfPresent(Bool.self, forKey: .normalizedCodes) != true else {
+            throw ModelConfigurationError("this tokenizer uses cosine codes, a variant genie no longer supports")
+        }
+        frameHeight = try c.decode(Int.self, forKey: .frameHeight)
+        frameWidth = try c.decode(Int.self, forKey: .frameWidth)
+        channels = try c.decode(Int.self, forKey: .channels)
+        patch = try c.decode(Int.self, forKey: .patch)
+        codebookSize = try c.decode(Int.self, forKey: .codebookSize)
+        codeDimension = try c.decode(Int.self, forKey: .codeDimension)
+        commitment = try c.decode(Float.self, forKey: .commitment)
+        encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
+        self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(frameHeight, forKey: .frameHeight)
+        try c.encode(frameWidth, forKey: .frameWidth)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(patch, forKey: .patch)
+        try c.encode(codebookSize, forKey: .codebookSize)
+        try c.encode(codeDimension, forKey: .codeDimension)
+        try c.encode(commitment, forKey: .commitment)
+        try c.encode(self.encoder, forKey: .encoder)
+        try c.encode(decoder, forKey: .decoder)
+    }
 }
 
 /// The video tokenizer (Genie §2.1): a VQ-VAE whose ST-transformer encoder turns T frames
@@ -44,8 +76,7 @@ public final class VideoTokenizer: Module {
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
         toCode = Linear(config.encoder.width, config.codeDimension, generator: &g)
-        quantizer = VectorQuantizer(codes: config.codebookSize, dimension: config.codeDimension, commitment: config.commitment,
-                                    normalized: config.normalizedCodes ?? false, generator: &g)
+        quantizer = VectorQuantizer(codes: config.codebookSize, dimension: config.codeDimension, commitment: config.commitment, generator: &g)
         fromCode = Linear(config.codeDimension, config.decoder.width, generator: &g)
         decoderPositions = Parameter([s, config.decoder.width], std: 0.02, generator: &g)
         decoder = STTransformer(config.decoder, generator: &g)

@@ -148,9 +148,6 @@ public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
     return y
 }
 
-/// a − b, with b broadcast to a's shape.
-public func sub(_ a: Tensor, _ b: Tensor) -> Tensor { add(a, scale(b, -1)) }
-
 /// x · s for a constant s.
 public func scale(_ x: Tensor, _ s: Float) -> Tensor {
     let y = Tensor.result(x.shape, "scale", inputs: [x], zeroed: false) { y in
@@ -160,21 +157,6 @@ public func scale(_ x: Tensor, _ s: Float) -> Tensor {
     for i in 0..<x.count { y.data[i] = s * x.data[i] }
     return y
 }
-
-/// The sum of all elements, as a one-element tensor.
-public func sum(_ x: Tensor) -> Tensor {
-    let y = Tensor.result([1], "sum", inputs: [x]) { y in
-        let g = y.grad!.pointer[0], dx = x.gradientBuffer()
-        for i in 0..<x.count { dx[i] += g }
-    }
-    var s: Double = 0
-    for i in 0..<x.count { s += Double(x.data[i]) }
-    y.data[0] = Float(s)
-    return y
-}
-
-/// The mean of all elements, as a one-element tensor.
-public func mean(_ x: Tensor) -> Tensor { scale(sum(x), 1 / Float(max(x.count, 1))) }
 
 /// Applies a pointwise function with derivative `derivative(x, y)`, split over both cores.
 func pointwise(_ x: Tensor, _ name: String,
@@ -228,39 +210,3 @@ private func geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
     }
 }
 
-/// The logistic sigmoid.
-public func sigmoid(_ x: Tensor) -> Tensor {
-    pointwise(x, "sigmoid", { 1 / (1 + expf(-$0)) }, derivative: { _, y in y * (1 - y) })
-}
-
-/// tanh.
-public func tanh(_ x: Tensor) -> Tensor {
-    pointwise(x, "tanh", { tanhf($0) }, derivative: { _, y in 1 - y * y })
-}
-
-/// The mean over one axis, which is removed: [..., n, ...] → [..., ...].
-public func meanOverAxis(_ x: Tensor, axis: Int) -> Tensor {
-    precondition(axis >= 0 && axis < x.rank, "meanOverAxis: axis \(axis) of \(x.shape)")
-    let outer = x.shape[..<axis].reduce(1, *), n = x.shape[axis], inner = x.shape[(axis + 1)...].reduce(1, *)
-    var outShape = x.shape
-    outShape.remove(at: axis)
-    let scale = 1 / Float(n)
-    let y = Tensor.result(outShape, "meanOverAxis", inputs: [x]) { y in
-        let dy = y.grad!.pointer, dx = x.gradientBuffer()
-        for o in 0..<outer {
-            for j in 0..<n {
-                let src = dy + o * inner, dst = dx + (o * n + j) * inner
-                for i in 0..<inner { dst[i] += scale * src[i] }
-            }
-        }
-    }
-    for o in 0..<outer {
-        let dst = y.data + o * inner
-        for j in 0..<n {
-            let src = x.data + (o * n + j) * inner
-            for i in 0..<inner { dst[i] += src[i] }
-        }
-        for i in 0..<inner { dst[i] *= scale }
-    }
-    return y
-}

@@ -1,4 +1,4 @@
-/// Matrix products through cblas_sgemm: the affine layer and a batched matmul.
+/// Matrix products through cblas_sgemm: the affine layer.
 
 /// y = x · W + b over the last axis: x [..., in], weight [in, out], bias [out] → [..., out].
 /// All leading axes fold into the row count of one GEMM.
@@ -48,50 +48,3 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tens
     return y
 }
 
-/// Batched matrix product: a [B, M, K] · b [B, K, N] → [B, M, N] (rank-2 inputs are a batch of
-/// one). `transposeA` reads a as [B, K, M]; `transposeB` reads b as [B, N, K]; no copies.
-public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-    precondition(a.rank == b.rank && (a.rank == 2 || a.rank == 3), "matmul takes two rank-2 or two rank-3 tensors")
-    let batched = a.rank == 3
-    let batch = batched ? a.shape[0] : 1
-    precondition(!batched || b.shape[0] == batch, "matmul batch sizes differ: \(a.shape) \(b.shape)")
-    let ar = a.shape[a.rank - 2], ac = a.shape[a.rank - 1]
-    let br = b.shape[b.rank - 2], bc = b.shape[b.rank - 1]
-    let m = transposeA ? ac : ar, k = transposeA ? ar : ac
-    let kb = transposeB ? bc : br, n = transposeB ? br : bc
-    precondition(k == kb, "matmul inner sizes differ: \(a.shape) \(b.shape)")
-    let outShape = batched ? [batch, m, n] : [m, n]
-    let y = Tensor.result(outShape, "matmul", inputs: [a, b], zeroed: false) { y in
-        let dy = y.grad!.pointer
-        for i in 0..<batch {
-            let dyi = dy + i * m * n
-            let ai = a.data + i * ar * ac, bi = b.data + i * br * bc
-            if a.tracksGradient {
-                let da = a.gradientBuffer() + i * ar * ac
-                if transposeA {  // a holds Aᵀ: dAᵀ = op(B) · dYᵀ
-                    gemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
-                         a: bi, lda: bc, b: dyi, ldb: n, beta: 1, c: da, ldc: ac)
-                } else {          // dA = dY · op(B)ᵀ
-                    gemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
-                         a: dyi, lda: n, b: bi, ldb: bc, beta: 1, c: da, ldc: ac)
-                }
-            }
-            if b.tracksGradient {
-                let db = b.gradientBuffer() + i * br * bc
-                if transposeB {  // b holds Bᵀ: dBᵀ = dYᵀ · op(A)
-                    gemm(transposeA: true, transposeB: transposeA, m: n, n: k, k: m,
-                         a: dyi, lda: n, b: ai, ldb: ac, beta: 1, c: db, ldc: bc)
-                } else {          // dB = op(A)ᵀ · dY
-                    gemm(transposeA: !transposeA, transposeB: false, m: k, n: n, k: m,
-                         a: ai, lda: ac, b: dyi, ldb: n, beta: 1, c: db, ldc: bc)
-                }
-            }
-        }
-    }
-    for i in 0..<batch {
-        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-             a: a.data + i * ar * ac, lda: ac, b: b.data + i * br * bc, ldb: bc,
-             c: y.data + i * m * n, ldc: n)
-    }
-    return y
-}

@@ -64,23 +64,6 @@ public func layerNorm(_ x: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 
     return y
 }
 
-/// Softmax over the last axis.
-public func softmax(_ x: Tensor) -> Tensor {
-    let c = x.shape.last!
-    let rows = x.count / c
-    let y = Tensor.result(x.shape, "softmax", inputs: [x], zeroed: false) { y in
-        let dy = y.grad!.pointer, py = y.data, dx = x.gradientBuffer()
-        for r in 0..<rows {
-            let yr = py + r * c, dyr = dy + r * c, dxr = dx + r * c
-            var dot: Float = 0
-            for j in 0..<c { dot += yr[j] * dyr[j] }
-            for j in 0..<c { dxr[j] += yr[j] * (dyr[j] - dot) }
-        }
-    }
-    for r in 0..<rows { softmaxRow(x.data + r * c, y.data + r * c, c) }
-    return y
-}
-
 /// Numerically stable softmax of one row of `n` values (input and output may alias).
 /// Returns log Σ exp(x), from which a cross-entropy follows without a second pass.
 @inline(__always) @discardableResult

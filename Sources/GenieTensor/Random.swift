@@ -72,6 +72,4 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
     }
 
-    /// A new generator whose stream does not overlap this one's in practice.
-    public mutating func split() -> RandomGenerator { RandomGenerator(seed: next()) }
 }

@@ -52,15 +52,6 @@ final class BufferPool: @unchecked Sendable {
             pointer.deallocate()
         }
     }
-
-    /// Returns every cached buffer to the system.
-    func drain() {
-        pthread_mutex_lock(&lock)
-        for (_, list) in free { for p in list { p.deallocate() } }
-        free = [:]
-        cachedFloats = 0
-        pthread_mutex_unlock(&lock)
-    }
 }
 
 /// A dense, row-major float32 tensor that remembers how it was computed.

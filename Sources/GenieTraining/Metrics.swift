@@ -1,6 +1,7 @@
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieTensor
 
 /// PSNR in dB between two frames of 8-bit RGB.
@@ -130,6 +131,43 @@ public enum Evaluation {
         return (codes, actions, classes)
     }
 
+    /// Figures of a latent action model on held-out clips: how it uses its codes and, where
+    /// the episodes have actions.csv, how well the codes name the true actions.
+    public struct LatentActionFigures {
+        public var codesUsed = 0
+        /// Transitions per code.
+        public var histogram: [Int] = []
+        /// Against the true actions where the action showed (its class is itself): an action
+        /// that changed nothing visible (jump in mid-air looks like noop) cannot be told from
+        /// the one it looks like, by a LAM or by a person watching. As `genie keymap` counts.
+        public var agreement: Agreement?
+        public var visibleTransitions = 0
+        /// Against every true action, and against the actions' classes.
+        public var agreementAll: Agreement?
+        public var agreementClasses: Agreement?
+        /// Rows: codes; columns: true actions. Where the codes and the keys part ways.
+        public var confusion: [[Int]] = []
+    }
+
+    public static func latentActionFigures(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)],
+                                           length: Int) -> LatentActionFigures {
+        let (codes, actions, classes) = latentActions(model, dataset: dataset, clips: clips, length: length)
+        let codeCount = model.config.actions
+        var figures = LatentActionFigures()
+        figures.histogram = [Int](repeating: 0, count: codeCount)
+        for c in codes { figures.histogram[c] += 1 }
+        figures.codesUsed = figures.histogram.filter { $0 > 0 }.count
+        guard actions.count == codes.count, let top = actions.max(), let topClass = classes.max() else { return figures }
+        figures.agreementAll = agreement(codes: codes, labels: actions, codeCount: codeCount, labelCount: top + 1)
+        figures.confusion = [[Int]](repeating: [Int](repeating: 0, count: top + 1), count: codeCount)
+        for (c, l) in zip(codes, actions) { figures.confusion[c][l] += 1 }
+        let visible = codes.indices.filter { actions[$0] == classes[$0] }
+        figures.visibleTransitions = visible.count
+        figures.agreement = agreement(codes: visible.map { codes[$0] }, labels: visible.map { actions[$0] }, codeCount: codeCount, labelCount: top + 1)
+        figures.agreementClasses = agreement(codes: codes, labels: classes, codeCount: codeCount, labelCount: topClass + 1)
+        return figures
+    }
+
     /// Figures of the dynamics model on held-out clips.
     public struct DynamicsFigures {
         public var maskedAccuracy = 0.0
@@ -211,7 +249,7 @@ extension Evaluation {
             guard let trueActions = dataset.episodes[clip.episode].actions else { continue }
             let frames = ClipSampler.frames(dataset, clips: [clip], length: longest + 1)
             let worldSeed = seed &+ UInt64(index)
-            let world = try makeWorld(frames.frame(batch: 0, time: 0), worldSeed)
+            let world = try makeWorld(dataset.episodes[clip.episode].frames[clip.start], worldSeed)
             let noop = world.promptAction
             let mapped = (0..<longest).map { t -> Int in
                 let a = trueActions[clip.start + t]

@@ -69,10 +69,6 @@ public final class LatentActionTask: TrainingTask {
     public var group: ProcessGroup = SingleProcess()
     var lastOutput: LatentActionOutput?
     var lastFrames: Tensor?
-    /// Diagnostic: feed the decoder the true actions (from actions.csv) instead of the
-    /// encoder's codes. Its loss is the ceiling a LAM can reach by learning the actions,
-    /// against which a LAM's own loss tells whether its codes carry them.
-    public let oracleActions: Bool
     /// Every this many steps (0 = never), up to step `codeClusteringUntil`, the codes are
     /// placed on k-means centres of the encoder's latents for `codeClusteringBatches`
     /// fresh batches (see `VectorQuantizer.placeCodes`).
@@ -85,18 +81,13 @@ public final class LatentActionTask: TrainingTask {
     /// Optimiser steps taken (restored from the training state).
     var updates = 0
 
-    public init(lam: LatentActionModel, sampler: ClipSampler, oracleActions: Bool = false,
-                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0, continuousSteps: Int = 0) throws {
+    public init(lam: LatentActionModel, sampler: ClipSampler,
+                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0, continuousSteps: Int = 0) {
         self.continuousSteps = continuousSteps
         self.lam = lam
         self.sampler = sampler
-        self.oracleActions = oracleActions
         self.codeClusteringEvery = codeClusteringEvery
         self.codeClusteringUntil = codeClusteringUntil
-        if oracleActions {
-            guard let bad = sampler.dataset.episodes.first(where: { $0.actions == nil }) else { return }
-            throw VideoDatasetError.badActions(bad.path + "/actions.csv", reason: "--oracle-actions needs actions.csv in every episode")
-        }
     }
 
     public var model: Module { lam }
@@ -106,7 +97,7 @@ public final class LatentActionTask: TrainingTask {
     }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
-        let (frames, clips) = sampler.nextBatch(sampler.batch, share: group.share)
+        let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
         // The changed-pixel weights are scaled by the whole batch's changed pixels.
         var changedPixels: (changed: Int, total: Int)? = nil
         if group.size > 1, (lam.config.changedPixelWeight ?? 1) != 1 {
@@ -114,17 +105,7 @@ public final class LatentActionTask: TrainingTask {
             let sums = group.allreduceSum([Double(local.changed), Double(local.total)])
             changedPixels = (Int(sums[0]), Int(sums[1]))
         }
-        let out: LatentActionOutput
-        if oracleActions {
-            var actions: [Int32] = []
-            for clip in clips {
-                let episode = sampler.dataset.episodes[clip.episode]
-                actions += episode.actions![clip.start..<(clip.start + sampler.clipLength - 1)].map { Int32($0 % lam.config.actions) }
-            }
-            out = lam.trainingLoss(frames, givenActions: actions, changedPixels: changedPixels)
-        } else {
-            out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels)
-        }
+        let out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels)
         lastOutput = out
         lastFrames = frames
         let mse = group.mean([out.reconstructionError])[0]

@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieModels
 import GenieTensor
 
 /// Why a data folder cannot be used, with the path that is wrong.
@@ -179,28 +180,6 @@ public struct ClipSampler: Sendable {
 
     /// Frames of the given clips as a float tensor [B, T, H, W, 3] in [0, 1].
     public static func frames(_ dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int) -> Tensor {
-        let h = dataset.frameHeight, w = dataset.frameWidth
-        let out = Tensor(shape: [clips.count, length, h, w, 3], zeroed: false)
-        let frameSize = h * w * 3
-        for (b, clip) in clips.enumerated() {
-            for t in 0..<length {
-                let pixels = dataset.episodes[clip.episode].frames[clip.start + t].pixels
-                let dst = out.data + (b * length + t) * frameSize
-                for i in 0..<frameSize { dst[i] = Float(pixels[i]) * (1 / 255) }
-            }
-        }
-        return out
-    }
-}
-
-extension Tensor {
-    /// Frame `t` of clip `b` of a [B, T, H, W, 3] tensor in [0, 1], as 8-bit RGB.
-    public func frame(batch b: Int, time t: Int) -> Frame {
-        let (h, w) = (shape[2], shape[3])
-        let frameSize = h * w * 3
-        let src = data + ((b * shape[1]) + t) * frameSize
-        var pixels = [UInt8](repeating: 0, count: frameSize)
-        for i in 0..<frameSize { pixels[i] = UInt8(max(0, min(255, (src[i] * 255).rounded()))) }
-        return Frame(width: w, height: h, pixels: pixels)
+        unitTensor(clips: clips.map { Array(dataset.episodes[$0.episode].frames[$0.start..<($0.start + length)]) })
     }
 }

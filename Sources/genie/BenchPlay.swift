@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieTensor
 import GenieTerminal
 import GenieTraining
@@ -10,12 +11,11 @@ import Platformer
 /// `genie bench play`: how fast the learned world plays, headless. Milliseconds per frame
 /// split into MaskGIT, the commit pass, decoding and half-block rendering; achieved GFLOP/s
 /// against raw cblas_sgemm at play's own GEMM shapes; peak memory; time near step 10 and
-/// near step 1000 (and at the end of a long soak). With --compare-window: the rolling cache
-/// against re-running the last W frames from scratch (frame PSNR).
+/// near step 1000 (and at the end of a long soak).
 struct BenchPlay: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "play",
-        abstract: "Frames per second of the learned world (random default-size models unless --weights), or --compare-window.")
+        abstract: "Frames per second of the learned world (random default-size models unless --weights).")
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -41,22 +41,8 @@ struct BenchPlay: ParsableCommand {
     @Option(help: "Seed of the actions and the sampling.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Compare the rolling KV cache with re-running the last W frames from scratch.")
-    var compareWindow = false
-
-    @Option(help: "With --compare-window: steps to generate per rollout.")
-    var compareSteps = 40
-
-    @Option(help: "With --compare-window: held-out simulator episodes (actions.csv) to compare both against real frames, actions through the key map.")
-    var data: String?
-
-    @Option(help: "With --compare-window --data: episodes to use.")
-    var episodes = 4
-
     func validate() throws {
-        guard frames >= 1, iterations >= 1, compareSteps >= 1, episodes >= 1 else {
-            throw ValidationError("--frames, --iterations, --compare-steps and --episodes must be positive")
-        }
+        guard frames >= 1, iterations >= 1 else { throw ValidationError("--frames and --iterations must be positive") }
     }
 
     func makeWorld() throws -> WorldModel {
@@ -77,7 +63,6 @@ struct BenchPlay: ParsableCommand {
 
     func run() throws {
         let world = try makeWorld()
-        if compareWindow { try compare(world); return }
 
         var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "openblas_core": BLASInfo.coreName,
                                      "openblas_thread_timeout": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default (28)",
@@ -142,76 +127,6 @@ struct BenchPlay: ParsableCommand {
         for key in report.keys.sorted() where !["cpu", "dynamics"].contains(key) { print("\(key): \(report[key]!)") }
     }
 
-    // MARK: Rolling cache against re-running the window
-
-    func compare(_ world: WorldModel) throws {
-        let rerun = RerunWindowRollout(tokenizer: world.tokenizer, dynamics: world.dynamics, settings: world.settings.maskGIT,
-                                       dynamicsWindow: world.dynamicsWindow, decoderWindow: world.decoderWindow)
-        var report: [String: Any] = ["cpu": OpenBLASKernel.cpuModel, "weights": weights ?? "random (default configs)",
-                                     "dynamics_window": world.dynamicsWindow, "decoder_window": world.decoderWindow,
-                                     "iterations": iterations, "temperature": Double(temperature), "steps": compareSteps,
-                                     "psnr_cap_db": 100]
-        func capped(_ x: Double) -> Double { min(x, 100) }
-        // 1. The two ways side by side from the same prompt, seed and actions.
-        var g = RandomGenerator(seed: seed &+ 17)
-        let actions = (0..<compareSteps).map { _ in g.nextInt(world.actionCount) }
-        _ = try world.reset(seed: seed)
-        _ = rerun.reset(prompt: try world.prompt.frames(seed), seed: seed, promptAction: Int32(world.promptAction))
-        var inside: [Double] = [], past: [Double] = []
-        var cachedSeconds = 0.0, rerunSeconds = 0.0
-        for a in actions {
-            let t0 = Date()
-            let c = try world.step(a)
-            let t1 = Date()
-            let r = rerun.step(Int32(a))
-            cachedSeconds += t1.timeIntervalSince(t0); rerunSeconds += Date().timeIntervalSince(t1)
-            // Frame index of the new frame: inside the window while every layer sees all frames so far.
-            let index = world.frameIndex - 1
-            if index < min(world.dynamicsWindow, world.decoderWindow) { inside.append(capped(psnr(c, r))) } else { past.append(capped(psnr(c, r))) }
-        }
-        func mean(_ xs: [Double]) -> Any { xs.isEmpty ? NSNull() : rounded(xs.reduce(0, +) / Double(xs.count), 2) }
-        report["psnr_cache_vs_rerun_inside_window"] = mean(inside)
-        report["psnr_cache_vs_rerun_past_window"] = mean(past)
-        report["ms_per_frame_cache"] = rounded(cachedSeconds * 1000 / Double(compareSteps), 1)
-        report["ms_per_frame_rerun"] = rounded(rerunSeconds * 1000 / Double(compareSteps), 1)
-
-        // 2. Both against the simulator's real frames (trained weights + key map).
-        if let data {
-            guard let keyMap = world.keyMap else { throw ValidationError("--data needs a key map in the weights (keymap.json) to turn true actions into latents") }
-            let dataset = try VideoDataset(root: data, maxEpisodes: episodes)
-            var cachedPSNR: [Double] = [], rerunPSNR: [Double] = []
-            var atT: [Int: (Double, Double, Int)] = [:]
-            for episode in dataset.episodes {
-                guard let trueActions = episode.actions, episode.frames.count > 1 else { continue }
-                let steps = min(compareSteps, episode.frames.count - 1)
-                let cachedWorld = try WorldModel(tokenizer: world.tokenizer, dynamics: world.dynamics, keyMap: keyMap, settings: world.settings,
-                                                 prompt: .fixed([episode.frames[0]]), weightHashes: world.weightHashes,
-                                                 trainedWindows: (world.dynamicsWindow, world.decoderWindow), seed: seed)
-                _ = try cachedWorld.reset(seed: seed)
-                _ = rerun.reset(prompt: [episode.frames[0]], seed: seed, promptAction: Int32(cachedWorld.promptAction))
-                for t in 1...steps {
-                    let name = PlatformerAction.names[trueActions[t - 1]]
-                    let latent = keyMap.controls[name] ?? cachedWorld.promptAction
-                    let c = capped(psnr(episode.frames[t], try cachedWorld.step(latent)))
-                    let r = capped(psnr(episode.frames[t], rerun.step(Int32(latent))))
-                    cachedPSNR.append(c); rerunPSNR.append(r)
-                    let sum = atT[t] ?? (0, 0, 0)
-                    atT[t] = (sum.0 + c, sum.1 + r, sum.2 + 1)
-                }
-            }
-            report["psnr_real_cache"] = mean(cachedPSNR)
-            report["psnr_real_rerun"] = mean(rerunPSNR)
-            for t in [1, 4, 16, 32] {
-                if let v = atT[t] {
-                    report["psnr_real_cache_t\(t)"] = rounded(v.0 / Double(v.2), 2)
-                    report["psnr_real_rerun_t\(t)"] = rounded(v.1 / Double(v.2), 2)
-                }
-            }
-        }
-        if json { printJSON(report); return }
-        for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
-    }
-
     // MARK: Pieces
 
     /// Half-block rendering of a frame into a string of 24-bit ANSI cells (what a terminal
@@ -228,21 +143,9 @@ struct BenchPlay: ParsableCommand {
         }
     }
 
-    /// Model FLOPs of one frame: `iterations` dynamics passes with the head, one commit pass
-    /// without it, one decoder pass; cached temporal attention over a full window.
     static func flopsPerFrame(_ world: WorldModel) -> Double {
-        func pass(_ c: TransformerConfig, tokens s: Int, window w: Int) -> Double {
-            let n = Double(s), d = Double(c.width)
-            let perBlock = 2 * n * d * d * 8 + 2 * n * d * d * Double(2 * c.feedForwardMultiple) + 4 * n * Double(s) * d + 4 * n * Double(w) * d
-            return Double(c.depth) * perBlock
-        }
-        let dc = world.dynamics.config, tc = world.tokenizer.config
-        let s = dc.tokensPerFrame
-        let dynamicsPass = pass(dc.transformer, tokens: s, window: world.dynamicsWindow)
-        let head = 2 * Double(s * dc.transformer.width * dc.codebookSize)
-        let decoder = pass(tc.decoder, tokens: s, window: world.decoderWindow)
-            + 2 * Double(s * (tc.codeDimension * tc.decoder.width + tc.decoder.width * tc.patchValues))
-        return Double(world.settings.maskGIT.iterations) * (dynamicsPass + head) + dynamicsPass + decoder
+        FLOPs.playFrame(tokenizer: world.tokenizer.config, dynamics: world.dynamics.config, iterations: world.settings.maskGIT.iterations,
+                        dynamicsWindow: world.dynamicsWindow, decoderWindow: world.decoderWindow)
     }
 
     /// Raw cblas_sgemm GFLOP/s over the dense layers of one dynamics pass (rows = one frame's

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieSupport
 import GenieTensor
 import GenieTraining
@@ -72,38 +73,18 @@ struct EvalCommand: ParsableCommand {
         if let (model, _) = lamLoaded {
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             lamModel = model
-            let (codes, actions, classes) = withoutGradient { Evaluation.latentActions(model, dataset: dataset, clips: chosen, length: clipLength) }
-            let usage = agreement(codes: codes, labels: [Int](repeating: 0, count: codes.count), codeCount: model.config.actions, labelCount: 1)
-            report["lam_codes_used"] = usage.codesUsed
-            var counts = [Int](repeating: 0, count: model.config.actions)
-            for c in codes { counts[c] += 1 }
-            report["lam_code_histogram"] = counts
-            if actions.count == codes.count, let top = actions.max() {
-                let a = agreement(codes: codes, labels: actions, codeCount: model.config.actions, labelCount: top + 1)
-                report["lam_agreement_all"] = rounded(a.accuracy, 4)
-                report["lam_nmi"] = rounded(a.normalizedMutualInformation, 4)
-                report["lam_code_to_action"] = a.mapping
-                // Rows: codes; columns: true actions. Where the codes and the keys part ways.
-                var confusion = [[Int]](repeating: [Int](repeating: 0, count: top + 1), count: model.config.actions)
-                for (c, l) in zip(codes, actions) { confusion[c][l] += 1 }
-                report["lam_confusion"] = confusion
-                // An action that changed nothing visible (jump in mid-air looks like noop) cannot
-                // be told from the one it looks like, by a LAM or by a person watching the video;
-                // lam_agreement counts the transitions whose action showed (its class is itself),
-                // as `genie keymap` does.
-                if classes.count == codes.count {
-                    let visible = codes.indices.filter { actions[$0] == classes[$0] }
-                    let v = agreement(codes: visible.map { codes[$0] }, labels: visible.map { actions[$0] }, codeCount: model.config.actions, labelCount: top + 1)
-                    report["lam_agreement"] = rounded(v.accuracy, 4)
-                    report["lam_visible_transitions"] = visible.count
-                } else {
-                    report["lam_agreement"] = rounded(a.accuracy, 4)
-                }
-            }
-            if classes.count == codes.count, let top = classes.max() {
-                let a = agreement(codes: codes, labels: classes, codeCount: model.config.actions, labelCount: top + 1)
-                report["lam_agreement_classes"] = rounded(a.accuracy, 4)
-                report["lam_nmi_classes"] = rounded(a.normalizedMutualInformation, 4)
+            let figures = withoutGradient { Evaluation.latentActionFigures(model, dataset: dataset, clips: chosen, length: clipLength) }
+            report["lam_codes_used"] = figures.codesUsed
+            report["lam_code_histogram"] = figures.histogram
+            if let all = figures.agreementAll, let visible = figures.agreement, let classes = figures.agreementClasses {
+                report["lam_agreement"] = rounded(visible.accuracy, 4)
+                report["lam_visible_transitions"] = figures.visibleTransitions
+                report["lam_agreement_all"] = rounded(all.accuracy, 4)
+                report["lam_nmi"] = rounded(all.normalizedMutualInformation, 4)
+                report["lam_code_to_action"] = all.mapping
+                report["lam_confusion"] = figures.confusion
+                report["lam_agreement_classes"] = rounded(classes.accuracy, 4)
+                report["lam_nmi_classes"] = rounded(classes.normalizedMutualInformation, 4)
             }
         }
         if let dynamics, let tokenizerModel, let lamModel {
@@ -126,7 +107,7 @@ struct EvalCommand: ParsableCommand {
             let keyMap = try keymap.map { try LatentKeyMap.load($0) }
             if let pictures {
                 try Folder.create(pictures)
-                let prompt = try picturePrompt.map { try PNG.read($0) } ?? ClipSampler.frames(dataset, clips: [chosen[0]], length: 1).frame(batch: 0, time: 0)
+                let prompt = try picturePrompt.map { try PNG.read($0) } ?? dataset.episodes[chosen[0].episode].frames[chosen[0].start]
                 let world = try WorldModel(tokenizer: tokenizerModel, dynamics: model, keyMap: keyMap,
                                            settings: WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature)),
                                            prompt: .fixed([prompt]), weightHashes: [:],
@@ -147,9 +128,7 @@ struct EvalCommand: ParsableCommand {
                                    weightHashes: [:], trainedWindows: windows, seed: worldSeed)
                 }
                 // From held-out first frames, 16 frames of noop: does the scene stay?
-                let prompts = Evaluation.clips(dataset, length: 1, count: rolloutClips).map {
-                    ClipSampler.frames(dataset, clips: [$0], length: 1).frame(batch: 0, time: 0)
-                }
+                let prompts = Evaluation.clips(dataset, length: 1, count: rolloutClips).map { dataset.episodes[$0.episode].frames[$0.start] }
                 let persistence = try withoutGradient { try Evaluation.promptPersistence(prompts: prompts, steps: 16, seed: seed, makeWorld: world) }
                 report["prompt_persistence_psnr"] = persistence.map { rounded($0, 2) }
                 for t in [1, 4, 16] { report["prompt_persistence_psnr_t\(t)"] = rounded(persistence[t - 1], 2) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 
 /// `genie generate`: headless generation for scripts: a prompt and a list of actions in,
 /// frame_NNNNN.png files out (frame 0 is the decoded last prompt frame), with a trace.json

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieTraining
 import Platformer
 

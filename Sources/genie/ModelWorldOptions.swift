@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 import Platformer
 
 /// Options that pick and tune the learned world: shared by `play`, `generate` and `bench play`.

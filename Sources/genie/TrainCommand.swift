@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieSupport
 import GenieTensor
 import GenieTraining
@@ -171,7 +172,6 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Patch side in pixels (tokens per frame = (H/p)·(W/p)).") var patch = 8
     @Option(help: "Codebook size.") var codes = 1024
     @Option(help: "Code vector size.") var codeDimension = 32
-    @Flag(help: "Cosine codes: match unit-length encoder outputs to unit-length codes.") var normalizedCodes = false
 
     func run() throws {
         try common.claimRunFolder(kind: "tokenizer")
@@ -179,7 +179,6 @@ struct TrainTokenizer: ParsableCommand {
         var config = TokenizerConfig()
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.codebookSize = codes; config.codeDimension = codeDimension
-        if normalizedCodes { config.normalizedCodes = true }
         size.apply(&config.encoder); size.apply(&config.decoder)
         try common.train(TokenizerTask(tokenizer: VideoTokenizer(try common.checked(config), seed: common.seed), sampler: sampler))
     }
@@ -194,10 +193,6 @@ struct TrainLatentActions: ParsableCommand {
     @Option(help: "Size of the action latent.") var latentDimension = 16
     @Flag(inversion: .prefixedNo, help: "Cosine codes: match unit-length latents to unit-length codes (keeps the 8 codes from collapsing into one).")
     var normalizedCodes = true
-    @Flag(help: "Diagnostic: give the decoder the true actions (actions.csv) instead of learned codes, to measure the loss a LAM could reach.")
-    var oracleActions = false
-    @Option(help: "What the encoder reads of each frame: motion (its change from the previous frame, with the change's direction), frames (the frame beside its change) or changes (the change only, which cannot tell left from right).")
-    var encoderInput = LatentActionEncoderInput.motion
     @Option(help: "Every N steps, place the codes on k-means centres of the encoder's latents (0 = never): gives two clusters that share a code (left and right) a code each.")
     var clusterCodesEvery = 500
     @Option(help: "Last step at which codes are placed by k-means.")
@@ -206,8 +201,6 @@ struct TrainLatentActions: ParsableCommand {
     var changedPixelWeight: Float = 10
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 1000
-    @Flag(inversion: .prefixedNo, help: "Let the decoder see the frames before x_t (the paper's LAM); --no-decoder-history gives it x_t alone, so the code must carry the motion.")
-    var decoderHistory = true
 
     func validate() throws {
         guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
@@ -220,13 +213,11 @@ struct TrainLatentActions: ParsableCommand {
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
-        if !decoderHistory { config.decoderHistory = false }
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
-        config.encoderInput = encoderInput
         size.apply(&config.encoder); size.apply(&config.decoder)
-        try common.train(try LatentActionTask(lam: LatentActionModel(try common.checked(config), seed: common.seed), sampler: sampler, oracleActions: oracleActions,
-                                              codeClusteringEvery: clusterCodesEvery, codeClusteringUntil: clusterCodesUntil,
-                                              continuousSteps: continuousSteps))
+        let lam = LatentActionModel(try common.checked(config), seed: common.seed)
+        try common.train(LatentActionTask(lam: lam, sampler: sampler, codeClusteringEvery: clusterCodesEvery,
+                                          codeClusteringUntil: clusterCodesUntil, continuousSteps: continuousSteps))
     }
 }
 
@@ -276,5 +267,3 @@ struct TrainDynamics: ParsableCommand {
                                           clipLength: common.clip, dataSeed: common.dataSeed))
     }
 }
-
-extension LatentActionEncoderInput: ExpressibleByArgument {}

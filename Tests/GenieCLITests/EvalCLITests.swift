@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieTensor
 
 /// `genie keymap` and `genie eval` end to end on simulator episodes and tiny random models:

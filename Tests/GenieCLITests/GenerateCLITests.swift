@@ -3,6 +3,7 @@ import XCTest
 // The CLI target links these; the tests use them to write tiny checkpoints and prompts.
 import GenieMedia
 import GenieModels
+import GenieWorld
 import GenieTensor
 
 /// `genie generate` end to end on tiny randomly initialised checkpoints saved here.

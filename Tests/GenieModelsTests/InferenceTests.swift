@@ -3,6 +3,7 @@ import XCTest
 import GenieMedia
 @testable import GenieModels
 @testable import GenieTensor
+@testable import GenieWorld
 
 /// Redraws every parameter from N(0, std²) (LayerNorm gains around 1), so that the tiny
 /// models' outputs are far from zero and a wrong attention pattern shows in the logits.
@@ -243,17 +244,18 @@ final class WorldModelTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tokenizer = VideoTokenizer(tinyTokenizerConfig(), seed: 1)
-        try Checkpoint.save(tokenizer, kind: "tokenizer", config: tokenizer.config, provenance: ["command": "genie train tokenizer --clip 6"], to: dir + "/tokenizer.safetensors")
+        try Checkpoint.save(tokenizer, kind: "tokenizer", config: tokenizer.config, provenance: ["clip": "6", "command": "genie train tokenizer --clip 9"], to: dir + "/tokenizer.safetensors")
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 2)
-        try Checkpoint.save(dynamics, kind: "dynamics", config: dynamics.config, to: dir + "/dynamics.safetensors")
+        try Checkpoint.save(dynamics, kind: "dynamics", config: dynamics.config, provenance: ["command": "genie train dynamics --clip 5"],
+                            to: dir + "/dynamics.safetensors")
         var other = tinyDynamicsConfig(); other.codebookSize = 32
         try Checkpoint.save(DynamicsModel(other, seed: 2), kind: "dynamics", config: other, to: dir + "/other.safetensors")
         let prompt = WorldPrompt.fixed([Frame(width: 8, height: 8)])
 
         let world = try WorldModel.load(tokenizerPath: dir + "/tokenizer.safetensors", dynamicsPath: dir + "/dynamics.safetensors",
                                         keyMapPath: nil, prompt: prompt)
-        XCTAssertEqual(world.decoderWindow, 6, "window from the training command's --clip")
-        XCTAssertEqual(world.dynamicsWindow, 16, "the trainer's default clip")
+        XCTAssertEqual(world.decoderWindow, 6, "window from the checkpoint's clip, not its command line")
+        XCTAssertEqual(world.dynamicsWindow, 16, "the trainer's default clip where the checkpoint stores none")
         XCTAssertTrue(world.identity["tokenizer"]!.hasPrefix("fnv1a64:"))
         XCTAssertThrowsError(try WorldModel.load(tokenizerPath: dir + "/tokenizer.safetensors", dynamicsPath: dir + "/tokenizer.safetensors",
                                                  keyMapPath: nil, prompt: prompt)) { XCTAssertTrue("\($0)".contains("dynamics checkpoint is needed"), "\($0)") }

@@ -195,15 +195,15 @@ final class OverfitTests: XCTestCase {
             for j in 0..<3 { norm += q.vectors.data[r * 3 + j] * q.vectors.data[r * 3 + j] }
             XCTAssertEqual(norm, 1, accuracy: 1e-5, "quantised vectors are unit length")
         }
-        var config = tinyTokenizerConfig()
+        // The LAM's codes are cosine codes: it still overfits a tiny batch through them.
+        var config = tinyLatentActionConfig()
         config.normalizedCodes = true
-        let tokenizer = VideoTokenizer(config, seed: 21)
-        let frames = randomFrames(2, 2, seed: 22)
+        let lam = LatentActionModel(config, seed: 21)
+        let frames = randomFrames(2, 3, seed: 22)
         var mse: Float = 1
-        _ = train(tokenizer.parameters, steps: 300) {
-            let out = tokenizer.trainingLoss(frames)
+        _ = train(lam.parameters, steps: 300) {
+            let out = lam.trainingLoss(frames)
             mse = out.reconstructionError
-            tokenizer.quantizer.updateUsageAndRestart(out.encoderOutput, indices: out.indices, generator: &g)
             return out.loss
         }
         XCTAssertLessThan(mse, 0.02)
@@ -219,25 +219,6 @@ final class OverfitTests: XCTestCase {
             return out.loss
         }
         XCTAssertLessThan(mse, 0.02)
-    }
-
-    /// The paper's LAM decoder reads the past frames; without history its prediction of
-    /// x_{t+1} depends on x_t and the action only.
-    func testLatentActionDecoderHistoryCanBeTurnedOff() {
-        let frames = randomFrames(1, 3, seed: 19)
-        let changedFirst = frames.copy()
-        for i in 0..<(8 * 8 * 3) { changedFirst.data[i] = 1 - changedFirst.data[i] }
-        let actions = Tensor.zeros([1, 2, 4])
-        for i in 0..<actions.count { actions.data[i] = Float(i % 3) - 1 }
-        func secondPrediction(_ config: LatentActionConfig, _ past: Tensor) -> [Float] {
-            let lam = LatentActionModel(config, seed: 20)
-            let out = withoutGradient { lam.decode(pastFrames: slice(past, axis: 1, 0..<2), actionVectors: actions).array }
-            return Array(out[(8 * 8 * 3)...])  // the prediction of frame 2, from frame 1
-        }
-        var paper = tinyLatentActionConfig()
-        XCTAssertNotEqual(secondPrediction(paper, frames), secondPrediction(paper, changedFirst), "with history, frame 0 matters")
-        paper.decoderHistory = false
-        XCTAssertEqual(secondPrediction(paper, frames), secondPrediction(paper, changedFirst), "without history, only frame 1 matters")
     }
 
     /// The motion input's direction terms have the sign of the shift: a difference image
@@ -256,8 +237,7 @@ final class OverfitTests: XCTestCase {
             }
             return x
         }
-        var config = tinyLatentActionConfig()
-        config.encoderInput = .motion
+        let config = tinyLatentActionConfig()
         let lam = LatentActionModel(config, seed: 21)
         func horizontalTerm(_ shift: Int) -> Float {
             let tokens = lam.motion(frames(shift: shift))  // [1, 2, 4, 3·16·3]
@@ -340,7 +320,9 @@ final class OverfitTests: XCTestCase {
 }
 
 /// Checkpoints store their configuration as JSON; older LAM checkpoints said what the
-/// encoder reads with two Bools (`encoderReadsMotion`, `encoderReadsFrames`).
+/// encoder reads with two Bools (`encoderReadsMotion`, `encoderReadsFrames`), and variants
+/// that lost their ablations (other encoder inputs, a decoder without history, cosine
+/// tokenizer codes) are refused by name rather than loaded as something else.
 final class ConfigurationCompatibilityTests: XCTestCase {
     func decode(_ extra: String) throws -> LatentActionConfig {
         let json = """
@@ -351,22 +333,43 @@ final class ConfigurationCompatibilityTests: XCTestCase {
         return try JSONDecoder().decode(LatentActionConfig.self, from: Data(json.utf8))
     }
 
-    func testOlderLatentActionConfigurationsKeepTheirEncoderInput() throws {
-        XCTAssertEqual(try decode(#","encoderReadsFrames":false,"encoderReadsMotion":true"#).encoderInput, .motion)
-        XCTAssertEqual(try decode(#","encoderReadsFrames":true"#).encoderInput, .frames)
-        XCTAssertEqual(try decode("").encoderInput, .changes)
-        XCTAssertEqual(try decode(#","encoderInput":"frames","encoderReadsMotion":true"#).encoderInput, .frames)
-        XCTAssertThrowsError(try decode(#","encoderInput":"pixels""#))
+    func refusal(_ extra: String) -> String {
+        do { _ = try decode(extra); return "loaded" } catch { return "\(error)" }
+    }
+
+    func testOlderMotionLatentActionConfigurationsLoad() throws {
+        XCTAssertEqual(try decode(#","encoderReadsFrames":false,"encoderReadsMotion":true"#).latentDimension, 16)
+        XCTAssertEqual(try decode(#","encoderInput":"motion","decoderHistory":true"#).latentDimension, 16)
+    }
+
+    func testRetiredLatentActionVariantsAreRefusedByName() {
+        XCTAssertTrue(refusal(#","encoderReadsFrames":true"#).contains(#"reads "frames""#), refusal(#","encoderReadsFrames":true"#))
+        XCTAssertTrue(refusal("").contains(#"reads "changes""#), refusal(""))
+        XCTAssertTrue(refusal(#","encoderInput":"pixels""#).contains(#"reads "pixels""#))
+        XCTAssertTrue(refusal(#","encoderInput":"motion","decoderHistory":false"#).contains("no past frames"))
     }
 
     func testLatentActionConfigurationRoundTrips() throws {
         var config = LatentActionConfig()
-        config.encoderInput = .frames
         config.changedPixelWeight = 10
-        config.decoderHistory = false
         config.normalizedCodes = true
         let data = try JSONEncoder().encode(config)
         XCTAssertEqual(try JSONDecoder().decode(LatentActionConfig.self, from: data), config)
-        XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("encoderReads"))
+        let text = String(decoding: data, as: UTF8.self)
+        XCTAssertFalse(text.contains("encoderReads"))
+        XCTAssertTrue(text.contains(#""encoderInput":"motion""#))
+    }
+
+    func testTokenizerConfigurationRoundTripsAndRefusesCosineCodes() throws {
+        var config = TokenizerConfig()
+        config.patch = 4; config.codebookSize = 512
+        let data = try JSONEncoder().encode(config)
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerConfig.self, from: data), config)
+        var json = String(decoding: data, as: UTF8.self)
+        json.removeLast()
+        XCTAssertEqual(try JSONDecoder().decode(TokenizerConfig.self, from: Data((json + #","normalizedCodes":false}"#).utf8)), config)
+        XCTAssertThrowsError(try JSONDecoder().decode(TokenizerConfig.self, from: Data((json + #","normalizedCodes":true}"#).utf8))) {
+            XCTAssertTrue("\($0)".contains("cosine codes"), "\($0)")
+        }
     }
 }

@@ -48,14 +48,6 @@ final class GradientTests: XCTestCase {
         checkGradients("linear", inputs: [x, w, b]) { linear($0[0], $0[1], $0[2]) }
     }
 
-    func testMatmulAllTransposes() {
-        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-            let a = randomTensor(ta ? [2, 4, 3] : [2, 3, 4], seed: 4)
-            let b = randomTensor(tb ? [2, 5, 4] : [2, 4, 5], seed: 5)
-            checkGradients("matmul \(ta) \(tb)", inputs: [a, b]) { matmul($0[0], $0[1], transposeA: ta, transposeB: tb) }
-        }
-    }
-
     func testBroadcastAddAndMul() {
         let a = randomTensor([2, 3, 4, 5], seed: 6)
         for shape in [[5], [4, 5], [2, 3, 1, 5], [3, 1, 1], [1]] {
@@ -68,18 +60,12 @@ final class GradientTests: XCTestCase {
     func testPointwise() {
         let x = randomTensor([3, 7], seed: 8)
         checkGradients("gelu", inputs: [x]) { gelu($0[0]) }
-        checkGradients("sigmoid", inputs: [x]) { sigmoid($0[0]) }
-        checkGradients("tanh", inputs: [x]) { tanh($0[0]) }
         checkGradients("scale", inputs: [x]) { scale($0[0], -1.5) }
-        checkGradients("mean", inputs: [x]) { mean($0[0]) }
-        let y = randomTensor([2, 3, 4, 5], seed: 28)
-        for axis in 0..<4 { checkGradients("meanOverAxis \(axis)", inputs: [y]) { meanOverAxis($0[0], axis: axis) } }
     }
 
-    func testLayerNormAndSoftmax() {
+    func testLayerNormAndL2Normalize() {
         let x = randomTensor([2, 3, 6], seed: 9), g = randomTensor([6], seed: 10), b = randomTensor([6], seed: 11)
         checkGradients("layerNorm", inputs: [x, g, b]) { layerNorm($0[0], gain: $0[1], bias: $0[2]) }
-        checkGradients("softmax", inputs: [x]) { softmax($0[0]) }
         checkGradients("l2Normalize", inputs: [x]) { l2Normalize($0[0]) }
     }
 

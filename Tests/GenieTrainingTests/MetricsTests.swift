@@ -1,6 +1,7 @@
 import XCTest
 @testable import GenieMedia
 @testable import GenieModels
+import GenieWorld
 @testable import GenieTensor
 @testable import GenieTraining
 

@@ -122,26 +122,6 @@ final class TrainingTests: XCTestCase {
         }
     }
 
-    func testOracleActionsReachTheDecoderAndNeedActionFiles() throws {
-        try makeDataset(directory + "/data", episodes: 2, frames: 5)
-        var config = LatentActionConfig()
-        config.frameHeight = 8; config.frameWidth = 8; config.patch = 4; config.actions = 4; config.latentDimension = 4
-        config.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); config.decoder = config.encoder
-        var sampler = try ClipSampler(dataset: try VideoDataset(root: directory + "/data"), clipLength: 3, seed: 1)
-        sampler.batch = 2
-        let task = try LatentActionTask(lam: LatentActionModel(config, seed: 1), sampler: sampler, oracleActions: true)
-        var g = RandomGenerator(seed: 1)
-        _ = task.loss(generator: &g)
-        // The indices the decoder saw are the true actions of the clips (t % 2 in this data).
-        XCTAssertTrue(task.lastOutput!.actions.allSatisfy { $0 == 0 || $0 == 1 })
-        let frames = ClipSampler.frames(sampler.dataset, clips: [(0, 0)], length: 3)
-        XCTAssertEqual(task.lam.trainingLoss(frames, givenActions: [3, 2]).actions, [3, 2])
-        // Without actions.csv the oracle cannot run.
-        try FileManager.default.removeItem(atPath: directory + "/data/episode_00001/actions.csv")
-        let unlabeled = try ClipSampler(dataset: try VideoDataset(root: directory + "/data"), clipLength: 3, seed: 1)
-        XCTAssertThrowsError(try LatentActionTask(lam: LatentActionModel(config, seed: 1), sampler: unlabeled, oracleActions: true))
-    }
-
     func testActionsAreReadForEvaluation() throws {
         try makeDataset(directory + "/data", episodes: 1, frames: 4)
         let episode = try VideoDataset(root: directory + "/data").episodes[0]

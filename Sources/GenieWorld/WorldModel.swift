@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieModels
 import GenieSupport
 import GenieTensor
 
@@ -236,19 +237,13 @@ public final class WorldModel: World {
     public var frameIndex: Int { dynamicsStream?.nextFrame ?? 0 }
 }
 
-/// Frames per clip the checkpoint was trained on, read from the `--clip N` of its training
-/// command in the metadata; the trainer's default (16) when absent. Each temporal attention
-/// has only ever seen distances below this, so it is the natural window at play time.
+/// Frames per clip the checkpoint was trained on (the `clip` the trainer stores in its
+/// metadata); 16, the trainer's default, when absent or outside the window limits (a damaged
+/// or edited file). Each temporal attention has only ever seen distances below this, so it
+/// is the natural window at play time.
 public func trainingClipLength(_ metadata: [String: String]) -> Int {
-    // A clip length outside the window limits is a damaged or edited file: use the default.
-    func usable(_ text: Substring?) -> Int? { text.flatMap { Int($0) }.flatMap { WorldModelSettings.windowRange.contains($0) ? $0 : nil } }
-    if let n = usable(metadata["clip"].map { Substring($0) }) { return n }
-    let words = (metadata["command"] ?? "").split(separator: " ")
-    for (i, w) in words.enumerated() {
-        if w == "--clip", i + 1 < words.count, let n = usable(words[i + 1]) { return n }
-        if w.hasPrefix("--clip="), let n = usable(w.dropFirst(7)) { return n }
-    }
-    return 16
+    guard let n = metadata["clip"].flatMap({ Int($0) }), WorldModelSettings.windowRange.contains(n) else { return 16 }
+    return n
 }
 
 /// "fnv1a64:<16 hex digits>" of a file's bytes.

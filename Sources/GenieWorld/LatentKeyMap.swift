@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieModels
 
 /// Why a key map cannot be read or used.
 public enum KeyMapError: Error, CustomStringConvertible, Equatable {

@@ -1,4 +1,5 @@
 import GenieMedia
+import GenieModels
 import GenieTensor
 
 /// The dynamics model run one frame at a time with a temporal KV cache: every MaskGIT
@@ -74,28 +75,4 @@ public final class DecoderStream {
 
     /// The next frame as 8-bit RGB; commits the frame.
     public func decode(codes: [Int32]) -> Frame { rgbFrame(decodePixels(codes: codes), index: 0) }
-}
-
-/// Frame `index` of a [.., H, W, 3] tensor of values in [0, 1], rounded to 8-bit RGB.
-public func rgbFrame(_ pixels: Tensor, index: Int) -> Frame {
-    let h = pixels.shape[pixels.rank - 3], w = pixels.shape[pixels.rank - 2]
-    precondition(pixels.shape[pixels.rank - 1] == 3, "rgbFrame needs 3 channels")
-    let size = h * w * 3
-    let src = pixels.data + index * size
-    var bytes = [UInt8](repeating: 0, count: size)
-    for i in 0..<size { bytes[i] = UInt8(max(0, min(255, (src[i] * 255).rounded()))) }
-    return Frame(width: w, height: h, pixels: bytes)
-}
-
-/// Frames as a [1, T, H, W, 3] tensor of values in [0, 1] (the tokenizer's input).
-public func unitTensor(_ frames: [Frame]) -> Tensor {
-    precondition(!frames.isEmpty)
-    let h = frames[0].height, w = frames[0].width, size = h * w * 3
-    let out = Tensor(shape: [1, frames.count, h, w, 3], zeroed: false)
-    for (t, frame) in frames.enumerated() {
-        precondition(frame.width == w && frame.height == h, "frames of different sizes")
-        let dst = out.data + t * size
-        for i in 0..<size { dst[i] = Float(frame.pixels[i]) * (1 / 255) }
-    }
-    return out
 }
