@@ -3,7 +3,7 @@
 ///
 /// Derived figures (checked by tests): a jump rises 28 px (3.5 tiles) and lasts about 17
 /// frames; running is 2 px per frame, at full speed from the first frame and stopped on the
-/// first frame without a key; a running jump spans about 4 tiles. Every speed stays below one tile per frame, so a single
+/// first frame without a key (a reversal passes through one still frame); a running jump spans about 4 tiles. Every speed stays below one tile per frame, so a single
 /// check-and-snap per axis keeps the player out of solid tiles.
 public enum Physics {
     public static let subpixels = 16

@@ -53,14 +53,30 @@ final class PhysicsTests: XCTestCase {
         XCTAssertEqual(state.player.y, groundY, "lands back on the same ground")
     }
 
-    func testRunningAcceleratesToABoundedSpeedAndFrictionStops() {
+    /// Horizontal control is immediate: the key of a frame sets that frame's motion, 2 px,
+    /// and a frame without a key stands still. A reversal passes through one still frame
+    /// (the speed steps by 2 px a frame). Seed 9's start has open floor to both sides.
+    func testHorizontalControlIsImmediateAndAReversalPassesThroughStill() {
         var state = game.newState(seed: 9)
-        game.step(&state, action: 2)
-        XCTAssertEqual(state.player.vx, Physics.groundAcceleration)
-        for _ in 0..<10 { game.step(&state, action: 2) }
-        XCTAssertLessThanOrEqual(state.player.vx, Physics.maxRunSpeed)
-        for _ in 0..<10 { game.step(&state, action: 0) }
-        XCTAssertEqual(state.player.vx, 0, "friction brings a grounded player to rest")
+        XCTAssertTrue(state.player.onGround)
+        func step(_ action: Int) -> (dx: Int, vx: Int) {
+            let x = state.player.x
+            game.step(&state, action: action)
+            return (state.player.x - x, state.player.vx)
+        }
+        let run = Physics.maxRunSpeed
+        XCTAssertEqual(run, 2 * Physics.subpixels, "2 px a frame")
+        for _ in 0..<4 { let s = step(2); XCTAssertEqual([s.dx, s.vx], [run, run], "right: full speed from the first frame") }
+        let stop = step(0)
+        XCTAssertEqual([stop.dx, stop.vx], [0, 0], "no key: still at once")
+        let s = step(1)
+        XCTAssertEqual([s.dx, s.vx], [-run, -run], "left from rest: full speed at once")
+        XCTAssertTrue(state.player.facingLeft)
+        let reversal = step(2)
+        XCTAssertEqual([reversal.dx, reversal.vx], [0, 0], "left then right: one still frame")
+        XCTAssertFalse(state.player.facingLeft, "but the player turns at once")
+        let after = step(2)
+        XCTAssertEqual([after.dx, after.vx], [run, run])
     }
 
     func testFallingIntoAGapRespawnsAtTheCheckpoint() throws {
