@@ -45,6 +45,8 @@ public enum Checkpoint {
         let config: Config
         do { config = try JSONDecoder().decode(Config.self, from: Data(json.utf8)) } catch let error as DecodingError {
             throw CheckpointError.badConfig(file.path, reason: decodingReason(error))
+        } catch let error as ModelConfigurationError {
+            throw CheckpointError.invalidConfig(file.path, reason: error.reason)  // a retired variant, refused while decoding
         } catch {
             throw CheckpointError.badConfig(file.path, reason: "genie.config is not valid JSON")
         }

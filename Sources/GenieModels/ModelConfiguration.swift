@@ -81,6 +81,7 @@ extension PatchedFrames {
 
 extension TokenizerConfig: ModelConfiguration {
     public func validate() throws {
+        guard normalizedCodes != true else { throw ModelConfigurationError("this tokenizer uses cosine codes, a variant genie no longer supports") }
         try validateFrames()
         try ConfigurationBounds.check("codebookSize", codebookSize, in: ConfigurationBounds.codebookSize)
         try ConfigurationBounds.check("codeDimension", codeDimension, in: ConfigurationBounds.codeDimension)

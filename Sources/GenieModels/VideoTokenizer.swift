@@ -11,45 +11,13 @@ public struct TokenizerConfig: PatchedFrames, Codable, Sendable, Equatable {
     public var codebookSize = 1024
     public var codeDimension = 32
     public var commitment: Float = 0.25
+    /// Cosine codes were an ablation that lost (docs/runs.md): the key is read only so that
+    /// `validate()` refuses a checkpoint that used them instead of loading it as plain codes.
+    public var normalizedCodes: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 4, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 4, heads: 4)
 
     public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case frameHeight, frameWidth, channels, patch, codebookSize, codeDimension, commitment, encoder, decoder
-        // Cosine codes were an ablation that lost (docs/runs.md); read only to refuse them.
-        case normalizedCodes
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        guard try c.decodeIfPresent(Bool.self, forKey: .normalizedCodes) != true else {
-            throw ModelConfigurationError("this tokenizer uses cosine codes, a variant genie no longer supports")
-        }
-        frameHeight = try c.decode(Int.self, forKey: .frameHeight)
-        frameWidth = try c.decode(Int.self, forKey: .frameWidth)
-        channels = try c.decode(Int.self, forKey: .channels)
-        patch = try c.decode(Int.self, forKey: .patch)
-        codebookSize = try c.decode(Int.self, forKey: .codebookSize)
-        codeDimension = try c.decode(Int.self, forKey: .codeDimension)
-        commitment = try c.decode(Float.self, forKey: .commitment)
-        encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
-        self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(frameHeight, forKey: .frameHeight)
-        try c.encode(frameWidth, forKey: .frameWidth)
-        try c.encode(channels, forKey: .channels)
-        try c.encode(patch, forKey: .patch)
-        try c.encode(codebookSize, forKey: .codebookSize)
-        try c.encode(codeDimension, forKey: .codeDimension)
-        try c.encode(commitment, forKey: .commitment)
-        try c.encode(self.encoder, forKey: .encoder)
-        try c.encode(decoder, forKey: .decoder)
-    }
 }
 
 /// The video tokenizer (Genie §2.1): a VQ-VAE whose ST-transformer encoder turns T frames

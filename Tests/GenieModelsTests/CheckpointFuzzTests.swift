@@ -127,6 +127,32 @@ final class CheckpointFuzzTests: XCTestCase {
         XCTAssertNoThrow(try Checkpoint.loadDynamics(folder + "/dynamics.safetensors"))
     }
 
+    /// A checkpoint of a retired variant is refused in one line that names the file and
+    /// the variant, not reported as unreadable JSON and not loaded as something else.
+    func testRetiredVariantsAreRefusedByName() throws {
+        let originals = try CheckpointCorpus.originals()
+        let edits: [(kind: String, key: String, value: Any, expected: String)] = [
+            ("lam", "encoderInput", "frames", #"reads "frames""#),
+            ("lam", "decoderHistory", false, "no past frames"),
+            ("tokenizer", "normalizedCodes", true, "cosine codes"),
+        ]
+        for edit in edits {
+            let original = try XCTUnwrap(originals.first { $0.kind == edit.kind })
+            let path = directory + "/\(edit.kind)-\(edit.key).safetensors"
+            try original.bytes.write(to: URL(fileURLWithPath: path))
+            let file = try SafeTensorsFile.read(path)
+            var config = try JSONSerialization.jsonObject(with: Data(file.metadata["genie.config"]!.utf8)) as! [String: Any]
+            config[edit.key] = edit.value
+            var metadata = file.metadata
+            metadata["genie.config"] = CheckpointCorpus.json(config)
+            try CheckpointCorpus.rewritten(file, metadata: metadata, checksum: true).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try loadAndRun(edit.kind, path)) {
+                let message = "\($0)"
+                XCTAssertTrue(message.contains(path) && message.contains(edit.expected), message)
+            }
+        }
+    }
+
     func testParameterCountsMatchTheBuiltModels() {
         for (width, depth) in [(8, 1), (16, 3)] {
             let tf = TransformerConfig(width: width, depth: depth, heads: 2, feedForwardMultiple: 3)
