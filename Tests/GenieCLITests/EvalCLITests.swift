@@ -37,7 +37,9 @@ final class EvalCLITests: XCTestCase {
 
         (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8"])
         XCTAssertEqual(status, 0, output)
-        XCTAssertNoThrow(try LatentKeyMap.load(directory + "/keymap.json"))
+        let keyMap = try LatentKeyMap.load(directory + "/keymap.json")
+        XCTAssertEqual(keyMap.latentActions, 8)
+        XCTAssertTrue(keyMap.controls.values.allSatisfy { (0..<8).contains($0) }, "\(keyMap.controls)")
         // A key map is never written by default, nor over another without --force.
         let written = try Data(contentsOf: URL(fileURLWithPath: directory + "/keymap.json"))
         (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--clip", "8"])
@@ -58,15 +60,28 @@ final class EvalCLITests: XCTestCase {
                                     "--rollout-clips", "1", "--iterations", "2", "--pictures", "pictures", "--json"])
         XCTAssertEqual(status, 0, output)
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
-        for key in ["tokenizer_psnr", "lam_agreement", "lam_codes_used", "delta_psnr_t4", "rollout_psnr_t1_mapped",
-                    "rollout_psnr_t4_mapped", "rollout_psnr_t4_random", "rollout_psnr_t16_mapped", "rollout_psnr_t16_random"] {
-            XCTAssertNotNil(report[key] as? NSNumber, "\(key) in \(output)")
+        func number(_ key: String) -> Double { (report[key] as? NSNumber)?.doubleValue ?? .nan }
+        for key in ["tokenizer_psnr", "psnr_t4_inferred", "psnr_t4_random", "rollout_psnr_t1_mapped", "rollout_psnr_t4_mapped",
+                    "rollout_psnr_t4_random", "rollout_psnr_t16_mapped", "rollout_psnr_t16_random"] {
+            XCTAssertTrue((0...100).contains(number(key)), "\(key) is a PSNR in [0, 100] dB: \(output)")
         }
+        XCTAssertTrue((0...1).contains(number("lam_agreement")), output)
+        XCTAssertEqual(report["clips"] as? Int, 2)
+        XCTAssertEqual(report["clip_length"] as? Int, 8)
+        XCTAssertEqual(report["tokens_per_frame"] as? Int, 12)
+        // The histogram counts every transition of the 2 clips of 8 frames, once.
+        let histogram = try XCTUnwrap(report["lam_code_histogram"] as? [Int], output)
+        XCTAssertEqual(histogram.count, 8)
+        XCTAssertEqual(histogram.reduce(0, +), 2 * 7)
+        XCTAssertEqual(report["lam_codes_used"] as? Int, histogram.filter { $0 > 0 }.count)
+        XCTAssertEqual(number("delta_psnr_t4"), number("psnr_t4_inferred") - number("psnr_t4_random"), accuracy: 0.011)
         XCTAssertEqual(report["rollout_clips"] as? Int, 1)
         // 16 noop frames from a held-out prompt, each a PSNR against its reconstruction.
         let persistence = try XCTUnwrap(report["prompt_persistence_psnr"] as? [Double], output)
         XCTAssertEqual(persistence.count, 16)
-        XCTAssertTrue(persistence.allSatisfy { $0.isFinite && $0 > 0 }, "\(persistence)")
+        XCTAssertTrue(persistence.allSatisfy { (0...100).contains($0) }, "\(persistence)")
+        XCTAssertEqual(report["prompt_persistence_psnr_t1"] as? Double, persistence[0])
+        XCTAssertEqual(report["prompt_persistence_psnr_t4"] as? Double, persistence[3])
         XCTAssertEqual(report["prompt_persistence_psnr_t16"] as? Double, persistence[15])
         // 8 rows (one per latent) of the prompt and 8 generated frames, each 16x48 at scale 2, 2 px gutters.
         let actions = try PNG.read(directory + "/pictures/latent_actions.png")

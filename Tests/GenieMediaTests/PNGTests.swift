@@ -60,11 +60,15 @@ final class PNGTests: XCTestCase {
         XCTAssertThrowsError(try PNG.read("\(fixtures)/not_a_png.png")) {
             XCTAssertEqual($0 as? PNGError, .notPNG("\(fixtures)/not_a_png.png"))
         }
+        var reasons: [String] = []
         for name in ["truncated", "corrupt"] {
             XCTAssertThrowsError(try PNG.read("\(fixtures)/\(name).png")) { error in
-                guard case .corrupt(_, let reason)? = error as? PNGError else { return XCTFail("\(name): \(error)") }
-                XCTAssertFalse(reason.isEmpty)
+                guard case .corrupt(let path, let reason)? = error as? PNGError else { return XCTFail("\(name): \(error)") }
+                XCTAssertEqual(path, "\(fixtures)/\(name).png")
+                XCTAssertTrue("\(error)".hasPrefix("corrupt or truncated PNG \(fixtures)/\(name).png: "), "\(error)")
+                reasons.append(reason)
             }
         }
+        XCTAssertEqual(Set(reasons).count, 2, "a cut file and a damaged byte are told apart: \(reasons)")
     }
 }

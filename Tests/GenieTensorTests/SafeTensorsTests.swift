@@ -69,7 +69,7 @@ final class SafeTensorsTests: XCTestCase {
             XCTFail("expected an error", file: file, line: line)
         } catch let e as SafeTensorsError {
             XCTAssertTrue(check(e), "unexpected error \(e)", file: file, line: line)
-            XCTAssertFalse(e.description.isEmpty)
+            XCTAssertTrue(e.description.hasPrefix("bad.safetensors"), "the message starts with the file: \(e)", file: file, line: line)
         } catch { XCTFail("untyped error \(error)", file: file, line: line) }
     }
 

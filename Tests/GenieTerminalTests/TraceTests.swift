@@ -23,10 +23,11 @@ final class TraceTests: XCTestCase {
         try Trace.decode(try JSONSerialization.data(withJSONObject: object), name: "t.json")
     }
 
-    func assertError(_ expected: TraceError, _ body: () throws -> Trace, file: StaticString = #filePath, line: UInt = #line) {
+    func assertError(_ expected: TraceError, naming name: String = "t.json", _ body: () throws -> Trace,
+                     file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
             XCTAssertEqual(error as? TraceError, expected, "\(error)", file: file, line: line)
-            XCTAssertFalse("\(error)".isEmpty, file: file, line: line)
+            XCTAssertTrue("\(error)".contains(name), "the message names the file: \(error)", file: file, line: line)
         }
     }
 
@@ -63,7 +64,7 @@ final class TraceTests: XCTestCase {
     }
 
     func testMissingFile() {
-        assertError(.fileNotFound("/nonexistent/trace.json")) { try Trace.load("/nonexistent/trace.json") }
+        assertError(.fileNotFound("/nonexistent/trace.json"), naming: "/nonexistent/trace.json") { try Trace.load("/nonexistent/trace.json") }
     }
 
     func testBadJSON() {

@@ -78,7 +78,8 @@ extension TrainingTests {
         XCTAssertThrowsError(try RunLock(path, owner: "second")) { error in
             XCTAssertEqual(error as? RunLockError, .held(path, holder: "pid \(getpid()): genie train tokenizer"))
         }
-        XCTAssertNotNil(first)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "pid \(getpid()): genie train tokenizer\n", "the lock file names its holder")
+        XCTAssertNotNil(first, "the first lock is still held here")
         first = nil
         XCTAssertNoThrow(try RunLock(path, owner: "second"))
     }

@@ -73,6 +73,16 @@ final class MetricsTests: XCTestCase {
             if [1, 4, 16].contains(step) { expected[step] = psnr(frames.frame(batch: 0, time: step), frame) }
         }
         for h in [1, 4, 16] { XCTAssertEqual(figures.mapped[h]!, expected[h]!, accuracy: 1e-9, "t = \(h)") }
-        XCTAssertTrue(figures.random.values.allSatisfy { $0.isFinite && $0 > 0 })
+        // The random rollout: 16 latents drawn from the evaluation's seed, played from the same start.
+        var g = RandomGenerator(seed: 5)
+        let randomActions = (0..<16).map { _ in g.nextInt(4) }
+        _ = try byHand.reset(seed: 5)
+        var expectedRandom: [Int: Double] = [:]
+        for step in 1...16 {
+            let frame = try byHand.step(randomActions[step - 1])
+            if [1, 4, 16].contains(step) { expectedRandom[step] = psnr(frames.frame(batch: 0, time: step), frame) }
+        }
+        XCTAssertEqual(Set(figures.random.keys), [1, 4, 16])
+        for h in [1, 4, 16] { XCTAssertEqual(figures.random[h]!, expectedRandom[h]!, accuracy: 1e-9, "random, t = \(h)") }
     }
 }

@@ -99,7 +99,7 @@ final class TrainingTests: XCTestCase {
         try makeDataset(mixed, episodes: 1)
         try PNG.write(Frame(width: 16, height: 8), to: mixed + "/episode_00000/frame_00099.png")
         XCTAssertThrowsError(try VideoDataset(root: mixed)) { error in
-            guard case .mixedFrameSizes? = error as? VideoDatasetError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error as? VideoDatasetError, .mixedFrameSizes(mixed + "/episode_00000/frame_00099.png", expected: "8x8", found: "16x8"))
         }
         let other = directory + "/other"
         try makeDataset(other, episodes: 1)
@@ -115,11 +115,11 @@ final class TrainingTests: XCTestCase {
         let short = directory + "/short"
         try makeDataset(short, episodes: 1, frames: 2)
         XCTAssertThrowsError(try ClipSampler(dataset: try VideoDataset(root: short), clipLength: 3, seed: 1)) { error in
-            guard case .episodeTooShort? = error as? VideoDatasetError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error as? VideoDatasetError, .episodeTooShort(short, frames: 2, needed: 3))
         }
-        for e in [VideoDatasetError.empty("x"), .notPNG("y"), .mixedFrameSizes("z", expected: "8x8", found: "16x8")] {
-            XCTAssertFalse(e.description.isEmpty)
-        }
+        XCTAssertEqual(VideoDatasetError.mixedFrameSizes("z", expected: "8x8", found: "16x8").description,
+                       "frame z is 16x8 but the dataset's frames are 8x8; all frames must have one size unless a frame size to scale them to is given")
+        XCTAssertEqual(VideoDatasetError.episodeTooShort("d", frames: 2, needed: 3).description, "no episode in d has the 3 frames a clip needs (longest: 2)")
     }
 
     func testActionsAreReadForEvaluation() throws {
