@@ -63,7 +63,7 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor,
         let dq = q.tracksGradient ? q.gradientBuffer() : nil
         let dk = k.tracksGradient ? k.gradientBuffer() : nil
         let dv = v.tracksGradient ? v.gradientBuffer() : nil
-        parallelRanges(tasks, work: tasks * lq * lk * headDim * 4) { range in
+        parallelRanges(tasks, work: tasks * lq * lk * headDim * 4, callsBLAS: true) { range in
             let dP = UnsafeMutablePointer<Float>.allocate(capacity: lq * lk)
             defer { dP.deallocate() }
             for task in range {
@@ -103,13 +103,31 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor,
     }
 
     let pq = q.data, pk = k.data, pv = v.data, po = out.data
-    parallelRanges(tasks, work: tasks * lq * lk * headDim * 2) { range in
+    // Few keys (temporal attention over a window of frames): an sgemm call per sequence and
+    // head costs more than its work, so the scores and the weighted sum run as plain loops.
+    let fewKeys = lk <= 32
+    parallelRanges(tasks, work: tasks * lq * lk * headDim * 2, callsBLAS: !fewKeys) { range in
         let scratch = keepProbabilities ? nil : UnsafeMutablePointer<Float>.allocate(capacity: lq * lk)
         defer { scratch?.deallocate() }
         for task in range {
             let n = task / heads, h = task % heads
             let qo = ql.base(n) + h * headDim, ko = kl.base(n) + h * headDim
             let p = scratch ?? probabilities.pointer + task * lq * lk
+            if fewKeys {
+                for i in 0..<lq {
+                    let row = p + i * lk, qi = pq + qo + i * ql.rowStride, oi = po + qo + i * ql.rowStride
+                    let visible = causal ? min(lk, i + shift + 1) : lk
+                    for j in 0..<visible { row[j] = scaleFactor * dotOf(qi, pk + ko + j * kl.rowStride, headDim) }
+                    softmaxRow(row, row, visible)
+                    for j in visible..<lk { row[j] = 0 }
+                    oi.update(repeating: 0, count: headDim)
+                    for j in 0..<visible {
+                        let w = row[j], vj = pv + ko + j * kl.rowStride
+                        for d in 0..<headDim { oi[d] += w * vj[d] }
+                    }
+                }
+                continue
+            }
             // S = scale · Q · Kᵀ
             gemm(transposeA: false, transposeB: true, m: lq, n: lk, k: headDim,
                  alpha: scaleFactor, a: pq + qo, lda: ql.rowStride, b: pk + ko, ldb: kl.rowStride,

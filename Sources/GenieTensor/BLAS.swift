@@ -59,10 +59,11 @@ public enum BLASInfo {
 }
 
 /// Splits `0..<count` into at most two halves run on both cores, when the work is large
-/// enough to pay for the hand-off. `body` receives a half-open range.
+/// enough to pay for the hand-off. `body` receives a half-open range. `callsBLAS`: the body
+/// calls BLAS (see `parallelPartitions`).
 @inline(__always)
-public func parallelRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    parallelPartitions(count, work: work) { _, range in body(range) }
+public func parallelRanges(_ count: Int, work: Int, callsBLAS: Bool = false, _ body: (Range<Int>) -> Void) {
+    parallelPartitions(count, work: work, callsBLAS: callsBLAS) { _, range in body(range) }
 }
 
 /// How many parts `parallelPartitions` cuts `count` items of `work` total cost into.
@@ -74,13 +75,14 @@ public func partitionCount(_ count: Int, work: Int) -> Int {
 /// As `parallelRanges`, and `body` also receives the index of its part
 /// (0..<partitionCount(count, work)), so that each part can reduce into its own buffer.
 @inline(__always)
-public func parallelPartitions(_ count: Int, work: Int, _ body: (Int, Range<Int>) -> Void) {
+public func parallelPartitions(_ count: Int, work: Int, callsBLAS: Bool = false, _ body: (Int, Range<Int>) -> Void) {
     let workers = partitionCount(count, work: work)
     if workers == 1 { body(0, 0..<count); return }
     // The parts already fill the cores: a BLAS call inside one must not start threads of its
     // own, or the two parts' calls queue on OpenBLAS's thread pool and spin (measured: a
     // patch-4 tokenizer's spatial attention backward took 12.6 s per step against 0.6 s).
-    let blasThreads = BLASInfo.threads
+    // Only bodies that call BLAS pay for the two thread-count changes.
+    let blasThreads = callsBLAS ? BLASInfo.threads : 1
     if blasThreads > 1 { BLASInfo.setThreads(1) }
     defer { if blasThreads > 1 { BLASInfo.setThreads(blasThreads) } }
     withoutActuallyEscaping(body) { escapable in

@@ -90,6 +90,20 @@ func sumOf(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     return s
 }
 
+/// Σ a[i]·b[i] over 0..<n, in 16 lanes.
+@inline(__always)
+func dotOf(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var lanes = SIMD16<Float>()
+    var j = 0
+    while j + 16 <= n {
+        lanes += UnsafeRawPointer(a + j).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD16<Float>.self)
+        j += 16
+    }
+    var s = lanes.sum()
+    while j < n { s += a[j] * b[j]; j += 1 }
+    return s
+}
+
 /// max p[0..<n] (−∞ for n = 0), in 16 lanes.
 @inline(__always)
 func maximumOf(_ p: UnsafePointer<Float>, _ n: Int) -> Float {

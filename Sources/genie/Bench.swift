@@ -154,3 +154,16 @@ struct BenchKernels: ParsableCommand {
         }
     }
 }
+
+/// Prints an `OperationProfile` table: wall time per `unit` (step, frame) by operation, the
+/// operations of at least 0.2 % of the total.
+func printOperationProfile(_ table: [(operation: String, seconds: Double, calls: Int)], title: String, per count: Int,
+                           unit: String, measuredSeconds: Double) {
+    let total = table.reduce(0) { $0 + $1.seconds }
+    print("\(title): wall time per \(unit) by operation (\(count) \(unit)s; total \(rounded(total / Double(count) * 1000, 2)) ms of \(rounded(measuredSeconds * 1000, 2)) ms)")
+    for row in table where row.seconds / total >= 0.002 {
+        let label = row.operation.padding(toLength: 30, withPad: " ", startingAt: 0)
+        print(label + String(format: "%8.2f ms/\(unit) %5.1f %%  %4d calls/\(unit)",
+                             row.seconds / Double(count) * 1000, 100 * row.seconds / total, row.calls / count))
+    }
+}

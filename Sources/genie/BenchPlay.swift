@@ -41,6 +41,9 @@ struct BenchPlay: ParsableCommand {
     @Option(help: "Seed of the actions and the sampling.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Also print where the model's time goes, by tensor operation (frames after the 10th).")
+    var profile = false
+
     func validate() throws {
         guard frames >= 1, iterations >= 1 else { throw ValidationError("--frames and --iterations must be positive") }
     }
@@ -79,7 +82,10 @@ struct BenchPlay: ParsableCommand {
 
         var total: [Double] = [], maskGIT: [Double] = [], commit: [Double] = [], decode: [Double] = [], render: [Double] = []
         var rssAtStep10 = 0.0
+        var profiledFrames = 0
         for i in 0..<frames {
+            if profile && i == 10 { OperationProfile.start() }
+            if OperationProfile.enabled { profiledFrames += 1 }
             let t0 = DispatchTime.now().uptimeNanoseconds
             let frame = try world.step(generator.nextInt(world.actionCount))
             let t1 = DispatchTime.now().uptimeNanoseconds
@@ -91,6 +97,13 @@ struct BenchPlay: ParsableCommand {
             if i + 1 == 10 { rssAtStep10 = Self.memory("VmRSS") }
             if !json, (i + 1) % 1000 == 0 {
                 FileHandle.standardError.write(Data("  step \(i + 1): \(rounded(Self.median(total.suffix(100)), 1)) ms/frame, RSS \(rounded(Self.memory("VmRSS"), 1)) MB\n".utf8))
+            }
+        }
+        if profile {
+            let table = OperationProfile.stop()
+            if profiledFrames > 0 {
+                printOperationProfile(table, title: "play", per: profiledFrames, unit: "frame",
+                                      measuredSeconds: total.suffix(profiledFrames).reduce(0, +) / 1000 / Double(profiledFrames))
             }
         }
         let sorted = total.sorted()

@@ -94,15 +94,7 @@ struct BenchTrain: ParsableCommand {
             }
             if profile {
                 let table = OperationProfile.stop()
-                let total = table.reduce(0) { $0 + $1.seconds }
-                if group.isRoot {
-                    print("\(name): wall time per step by operation (\(steps) steps; total \(rounded(total / Double(steps), 3)) s of \(rounded(seconds, 3)) s)")
-                    for row in table where row.seconds / total >= 0.002 {
-                        let label = row.operation.padding(toLength: 30, withPad: " ", startingAt: 0)
-                        print(label + String(format: "%8.1f ms/step %5.1f %%  %4d calls/step",
-                                             row.seconds / Double(steps) * 1000, 100 * row.seconds / total, row.calls / steps))
-                    }
-                }
+                if group.isRoot { printOperationProfile(table, title: name, per: steps, unit: "step", measuredSeconds: seconds) }
             }
             let gflops = flops / seconds / 1e9
             report["\(name)_seconds_per_step"] = rounded(seconds, 3)

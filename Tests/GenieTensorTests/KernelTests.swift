@@ -72,12 +72,17 @@ final class KernelTests: XCTestCase {
     }
 
     func testLargeAttentionUsesBothCoresAndStillMatches() {
-        // Big enough for the two-way split of the (sequence, head) loop.
-        let q = randomTensor([2, 4, 32, 16], seed: 8, grad: false), k = randomTensor([2, 4, 32, 16], seed: 9, grad: false)
-        let v = randomTensor([2, 4, 32, 16], seed: 10, grad: false)
-        let fast = attention(query: q, key: k, value: v, heads: 2, axis: .spatial, causal: false).array
-        let slow = referenceAttention(q, k, v, heads: 2, axis: .spatial, causal: false)
-        for i in 0..<fast.count { XCTAssertEqual(fast[i], slow[i], accuracy: 1e-4) }
+        // Big enough for the two-way split of the (sequence, head) loop; 32 keys take the
+        // plain-loop path, 40 the sgemm path; head sizes 8, 24 and 20 cover the 16-lane tail.
+        for (shape, heads) in [([2, 4, 32, 16], 2), ([2, 4, 40, 48], 2), ([1, 3, 40, 40], 2)] {
+            let q = randomTensor(shape, seed: 8, grad: false), k = randomTensor(shape, seed: 9, grad: false)
+            let v = randomTensor(shape, seed: 10, grad: false)
+            for causal in [false, true] {
+                let fast = attention(query: q, key: k, value: v, heads: heads, axis: .spatial, causal: causal).array
+                let slow = referenceAttention(q, k, v, heads: heads, axis: .spatial, causal: causal)
+                for i in 0..<fast.count { XCTAssertEqual(fast[i], slow[i], accuracy: 1e-4, "\(shape) causal=\(causal)") }
+            }
+        }
     }
 
     func testCausalTemporalAttentionIgnoresLaterFrames() {
