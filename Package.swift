@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
         // The models' tests and play's (the cache-equivalence tests check play's streams against the models).
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieWorld", "GenieTensor", "GenieMedia"]),
-        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieWorld", "GenieModels", "GenieTensor", "GenieMedia", "GenieSupport"]),
+        .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieWorld", "GenieModels", "GenieTensor", "GenieMedia", "GenieSupport", "Platformer"]),
         .testTarget(name: "GenieMediaTests", dependencies: ["GenieMedia", "GenieTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia", "GenieTensor"]),

@@ -33,3 +33,28 @@ public protocol World: AnyObject {
     /// Applies one action; returns the next frame.
     func step(_ action: Int) throws -> Frame
 }
+
+/// A rectangle of a frame, in pixels.
+public struct PixelBox: Equatable, Sendable {
+    public var x: Int, y: Int, width: Int, height: Int
+    public init(x: Int, y: Int, width: Int, height: Int) { self.x = x; self.y = y; self.width = width; self.height = height }
+
+    /// The box grown by `margin` pixels on every side and cut to a frame of `frameWidth` ×
+    /// `frameHeight`; nil when nothing of it is inside the frame.
+    public func expanded(by margin: Int, within frameWidth: Int, _ frameHeight: Int) -> PixelBox? {
+        let x0 = max(0, x - margin), y0 = max(0, y - margin)
+        let x1 = min(frameWidth, x + width + margin), y1 = min(frameHeight, y + height + margin)
+        return x1 > x0 && y1 > y0 ? PixelBox(x: x0, y: y0, width: x1 - x0, height: y1 - y0) : nil
+    }
+
+    public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < x + width && py >= y && py < y + height }
+}
+
+/// A world that can say where its player is drawn: the simulator, so that an evaluation
+/// can look at the player in a learned world's frames.
+public protocol PlayerLocating {
+    /// The player's sprite box in the current frame (it may reach past the frame's edges).
+    var playerBox: PixelBox { get }
+    /// Every colour the player's sprites are drawn with.
+    var playerColors: Set<RGB> { get }
+}

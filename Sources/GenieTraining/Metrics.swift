@@ -5,11 +5,22 @@ import GenieWorld
 import GenieTensor
 
 /// PSNR in dB between two frames of 8-bit RGB.
-public func psnr(_ a: Frame, _ b: Frame) -> Double {
+public func psnr(_ a: Frame, _ b: Frame) -> Double { psnr(a, b, in: PixelBox(x: 0, y: 0, width: a.width, height: a.height)) }
+
+/// PSNR in dB between the pixels of two frames inside `box`.
+public func psnr(_ a: Frame, _ b: Frame, in box: PixelBox) -> Double {
     precondition(a.width == b.width && a.height == b.height)
     var s: Double = 0
-    for i in 0..<a.pixels.count { let d = Double(a.pixels[i]) - Double(b.pixels[i]); s += d * d }
-    let mse = s / Double(a.pixels.count) / (255 * 255)
+    for y in box.y..<(box.y + box.height) {
+        for x in box.x..<(box.x + box.width) {
+            for k in 0..<3 {
+                let i = 3 * (y * a.width + x) + k
+                let d = Double(a.pixels[i]) - Double(b.pixels[i])
+                s += d * d
+            }
+        }
+    }
+    let mse = s / Double(3 * box.width * box.height) / (255 * 255)
     return 10 * log10(1 / max(mse, 1e-10))
 }
 

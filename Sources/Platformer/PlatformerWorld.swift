@@ -53,3 +53,21 @@ public final class PlatformerWorld: World {
     /// The equivalence class of every action in the current state (see `actionClasses(of:)`).
     public func actionClasses() -> [Int] { game.actionClasses(of: state) }
 }
+
+extension PlatformerWorld: PlayerLocating {
+    public var playerBox: PixelBox {
+        // As the renderer draws it: the 8x10 sprite one pixel left of the 6-pixel hitbox.
+        PixelBox(x: state.player.pixelX - 1 - game.cameraX(state), y: state.player.pixelY,
+                 width: Physics.playerWidth + 2, height: Physics.playerHeight)
+    }
+
+    public var playerColors: Set<RGB> {
+        var colors = Set<RGB>()
+        for sprite in game.assets.playerLeft + game.assets.playerRight {
+            for i in 0..<(sprite.width * sprite.height) where sprite.opaque[i] {
+                colors.insert(RGB(sprite.pixels[3 * i], sprite.pixels[3 * i + 1], sprite.pixels[3 * i + 2]))
+            }
+        }
+        return colors
+    }
+}

@@ -6,6 +6,7 @@ import GenieWorld
 import GenieSupport
 import GenieTensor
 import GenieTraining
+import Platformer
 
 /// `genie eval`: the paper's figures on held-out episodes.
 struct EvalCommand: ParsableCommand {
@@ -26,6 +27,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the recorded frames, and measures how long a held-out prompt persists under noop (PSNR of 16 frames against the prompt's reconstruction).") var keymap: String?
     @Option(help: "Clips for the rollout comparison (each plays 16 frames twice).") var rolloutClips = 16
     @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
+    @Option(help: "With --dynamics and --keymap: also play scripted controls (stand 64 frames; jump from rest, then wait 24; run right 32; run left 16; a mixed play of 64) from this many simulator starts, against the simulator under the same controls: PSNR of the frame and of a box around the simulator's player at t = 4, 16, 32, 64, and the share of frames with no player in that box (docs/results.md). 0 = off.")
+    var scriptedStarts = 0
+    @Option(help: "Dataset seed of the scripted starts: start i is the level of episode i of `genie data generate --seed` this (use a seed the models did not train on).")
+    var scriptedSeed: UInt64 = 9102
     @Option(help: "Also write figures here: tokenizer.png (real over reconstructed frames) and, with --dynamics, latent_actions.png (each latent action held for 8 frames from one held-out frame, a row each, as in the paper's figure).")
     var pictures: String?
     @Option(help: "With --pictures: the PNG frame the latent-actions figure starts from (default: the first held-out clip's first frame).")
@@ -48,6 +53,8 @@ struct EvalCommand: ParsableCommand {
         guard !chosen.isEmpty else { throw ValidationError("no episode in \(data) has \(clipLength) frames; lower --clip-length") }
         var report: [String: Any] = ["data": data, "clips": chosen.count, "clip_length": clipLength]
         if keymap != nil && dynamics == nil { throw ValidationError("--keymap is used with --dynamics (for the rollout comparison)") }
+        guard scriptedStarts >= 0, scriptedStarts <= 10_000 else { throw ValidationError("--scripted-starts must be between 0 and 10000") }
+        if scriptedStarts > 0 && keymap == nil { throw ValidationError("--scripted-starts needs --dynamics and --keymap (the scripts name controls)") }
         var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?, tokenizerWindow = 16
         if let (model, file) = tokenizerLoaded {
             tokenizerWindow = trainingClipLength(file.metadata)
@@ -130,6 +137,17 @@ struct EvalCommand: ParsableCommand {
                 // From held-out first frames, 16 frames of noop: does the scene stay?
                 let prompts = Evaluation.clips(dataset, length: 1, count: rolloutClips).map { dataset.episodes[$0.episode].frames[$0.start] }
                 let persistence = try withoutGradient { try Evaluation.promptPersistence(prompts: prompts, steps: 16, seed: seed, makeWorld: world) }
+                if scriptedStarts > 0 {
+                    let truth = try PlatformerWorld(seed: 0, width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight)
+                    let starts = (0..<scriptedStarts).map { DatasetWriter.episodeSeed(datasetSeed: scriptedSeed, episode: $0) }
+                    let scripted = try withoutGradient { try ScriptedRollouts.evaluate(truth: truth, starts: starts) { try world($0, $1) } }
+                    report["scripted_starts"] = scriptedStarts
+                    for (name, figures) in scripted {
+                        for (t, value) in figures.psnr { report["scripted_\(name)_psnr_t\(t)"] = rounded(value, 2) }
+                        for (t, value) in figures.playerPSNR { report["scripted_\(name)_player_psnr_t\(t)"] = rounded(value, 2) }
+                        report["scripted_\(name)_player_missing"] = rounded(figures.playerMissing, 4)
+                    }
+                }
                 report["prompt_persistence_psnr"] = persistence.map { rounded($0, 2) }
                 for t in [1, 4, 16] { report["prompt_persistence_psnr_t\(t)"] = rounded(persistence[t - 1], 2) }
                 let horizons = [1, 4, 16]
