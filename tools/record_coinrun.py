@@ -24,8 +24,9 @@ In CoinRun UP jumps, DOWN does nothing and the letter keys do nothing, so they m
 genie's controls as CONTROL_OF_PROCGEN below. The policy only presses the six actions of
 PROCGEN_OF_CONTROL.
 
-The policy plays as a person would: mostly right, jumping often, sometimes left or
-waiting, each choice held a few frames. To cover whole levels rather than their start,
+The explorer policy (the default) plays as a person would: mostly right, jumping often,
+sometimes left or waiting, each choice held a few frames; `--policy roamer` presses every
+control alike and holds it 1-3 frames (data for the latent action model). To cover whole levels rather than their start,
 a death is usually undone: the recorder restores the game's state from a few frames
 earlier (Procgen's get_state/set_state), cuts the recording back to that frame and
 tries other actions, so an episode is one continuous video. Some deaths are kept (the
@@ -46,23 +47,29 @@ CONTROL_OF_PROCGEN = {0: 1, 1: 1, 2: 4, 3: 0, 4: 0, 5: 3, 6: 2, 7: 2, 8: 5,
                       9: 0, 10: 0, 11: 0, 12: 0, 13: 0, 14: 0}
 CONTROL_NAMES = ["noop", "left", "right", "jump", "left+jump", "right+jump"]
 
-# How often the policy picks each control for its next hold, and how long it holds.
-POLICY_WEIGHTS = {2: 0.42, 5: 0.22, 3: 0.10, 1: 0.10, 0: 0.10, 4: 0.06}
-HOLD_FRAMES = (2, 8)
+# How often each policy picks each control for its next hold. The explorer plays as a
+# person would (mostly right and jumps) and covers whole levels; the roamer presses every
+# control alike and changes it every 1-3 frames, so that the past frames cannot tell the
+# next key (what a latent action model needs, docs/coinrun.md).
+POLICIES = {
+    "explorer": ({2: 0.42, 5: 0.22, 3: 0.10, 1: 0.10, 0: 0.10, 4: 0.06}, (2, 8)),
+    "roamer": ({c: 1 / 6 for c in range(6)}, (1, 3)),
+}
 
 
 class Policy:
-    """Random holds of the controls, weighted towards running right and jumping."""
+    """Random holds of the controls."""
 
-    def __init__(self, rng):
+    def __init__(self, rng, kind="explorer"):
         self.rng = rng
+        self.weights, self.hold = POLICIES[kind]
         self.control, self.left = 0, 0
 
     def next(self):
         if self.left == 0:
-            controls, weights = zip(*POLICY_WEIGHTS.items())
+            controls, weights = zip(*self.weights.items())
             self.control = self.rng.choices(controls, weights)[0]
-            self.left = self.rng.randint(*HOLD_FRAMES)
+            self.left = self.rng.randint(*self.hold)
         self.left -= 1
         return self.control
 
@@ -74,7 +81,7 @@ def record_level(seed, args, rng):
 
     env = ProcgenGym3Env(num=1, env_name="coinrun", start_level=seed, num_levels=1,
                          distribution_mode=args.distribution)
-    policy = Policy(rng)
+    policy = Policy(rng, args.policy)
     episodes, frames, controls, states = [], [], [], {}
     _, obs, _ = env.observe()
     frames.append(obs["rgb"][0].copy())
@@ -129,6 +136,8 @@ def main():
     parser.add_argument("--keep-death", type=float, default=0.1, help="chance that a death ends the episode (default 0.1)")
     parser.add_argument("--distribution", default="hard", choices=["easy", "hard"], help="Procgen distribution mode (default hard)")
     parser.add_argument("--policy-seed", type=int, default=0, help="seed of the policy's choices (default 0)")
+    parser.add_argument("--policy", default="explorer", choices=sorted(POLICIES),
+                        help="explorer: mostly right and jumps, holds of 2-8 frames (default); roamer: every control alike, holds of 1-3")
     args = parser.parse_args()
     try:
         first, end = (int(x) for x in args.seeds.split(":"))

@@ -28,13 +28,25 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 public enum Checkpoint {
     public static func save<Config: Encodable>(_ model: Module, kind: String, config: Config, provenance: [String: String] = [:],
                                                type: StorageType = .float32, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var metadata = provenance
         metadata["genie.kind"] = kind
-        metadata["genie.config"] = String(decoding: try encoder.encode(config), as: UTF8.self)
+        metadata["genie.config"] = try configText(config)
         metadata["genie.format"] = "1"
         try SafeTensorsFile.write(model.namedParameters(), metadata: metadata, type: type, to: path)
+    }
+
+    /// A configuration as a checkpoint stores it (JSON with sorted keys).
+    public static func configText<Config: Encodable>(_ config: Config) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(config), as: UTF8.self)
+    }
+
+    /// Whether a stored configuration text describes `config` (compared decoded, so that
+    /// fields an older genie wrote and this one reads as defaults do not count).
+    public static func config<Config: Codable>(_ config: Config, matches text: String) -> Bool {
+        guard let saved = try? JSONDecoder().decode(Config.self, from: Data(text.utf8)) else { return false }
+        return (try? configText(saved)) == (try? configText(config))
     }
 
     /// Reads a checkpoint's kind and configuration, and checks the configuration's values.

@@ -19,6 +19,8 @@ public final class TokenizerTask: TrainingTask {
 
     public var model: Module { tokenizer }
 
+    public func configMatches(_ savedText: String) -> Bool { Checkpoint.config(tokenizer.config, matches: savedText) }
+
     public func saveModel(to path: String, provenance: [String: String]) throws {
         try Checkpoint.save(tokenizer, kind: kind, config: tokenizer.config, provenance: provenance, to: path)
     }
@@ -91,6 +93,8 @@ public final class LatentActionTask: TrainingTask {
     }
 
     public var model: Module { lam }
+
+    public func configMatches(_ savedText: String) -> Bool { Checkpoint.config(lam.config, matches: savedText) }
 
     public func saveModel(to path: String, provenance: [String: String]) throws {
         try Checkpoint.save(lam, kind: kind, config: lam.config, provenance: provenance, to: path)

@@ -101,6 +101,8 @@ public final class DynamicsTask: TrainingTask {
 
     public var model: Module { dynamics }
 
+    public func configMatches(_ savedText: String) -> Bool { Checkpoint.config(dynamics.config, matches: savedText) }
+
     public func saveModel(to path: String, provenance: [String: String]) throws {
         try Checkpoint.save(dynamics, kind: kind, config: dynamics.config, provenance: provenance, to: path)
     }

@@ -33,6 +33,8 @@ public protocol TrainingTask: AnyObject {
     /// rank's share of each global batch, and its loss is that share's contribution to the
     /// global batch's loss.
     var group: ProcessGroup { get set }
+    /// Whether a checkpoint's stored configuration describes this task's model.
+    func configMatches(_ savedText: String) -> Bool
     /// Saves the model checkpoint (weights + config + provenance).
     func saveModel(to path: String, provenance: [String: String]) throws
     /// Forward on the next batch: the loss to back-propagate and figures for the log.
@@ -102,6 +104,11 @@ public final class Trainer {
                 throw TrainingStateError.torn(modelPath, modelStep: model.metadata["steps"] ?? "unknown", statePath: statePath, stateStep: savedStep)
             }
             try Checkpoint.loadWeights(task.model, from: model)
+        }
+        // Same weights' shapes can hide another model (where the action enters, say).
+        if FileManager.default.fileExists(atPath: modelPath), let saved = try SafeTensorsFile.read(modelPath).metadata["genie.config"],
+           !task.configMatches(saved) {
+            throw CheckpointError.mismatched("--resume with model settings other than the run's (\(modelPath)): \(saved)")
         }
         let named = task.model.namedParameters()
         let first = try named.map { try state.tensor("adam.m.\($0.name)", shape: $0.tensor.shape) }

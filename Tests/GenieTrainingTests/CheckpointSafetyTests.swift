@@ -66,6 +66,25 @@ extension TrainingTests {
         }
     }
 
+    /// Weights of the same shapes can belong to another model: a run resumes only with the
+    /// model settings it was started with.
+    func testResumeRefusesOtherModelSettings() throws {
+        let run = try trainer("settings")
+        try run.run(until: 2)
+        let model = try SafeTensorsFile.read(run.modelPath)
+        var metadata = model.metadata
+        let saved = try XCTUnwrap(metadata["genie.config"])
+        XCTAssertTrue(saved.contains("\"commitment\":0.25"), saved)
+        metadata["genie.config"] = saved.replacingOccurrences(of: "\"commitment\":0.25", with: "\"commitment\":0.5")
+        try SafeTensorsFile.write(try model.names.map { (name: $0, tensor: try model.tensor($0)) }, metadata: metadata, to: run.modelPath)
+        XCTAssertThrowsError(try trainer("settings").resume()) { error in
+            XCTAssertTrue("\(error)".contains("--resume with model settings other than the run's (\(run.modelPath))"), "\(error)")
+        }
+        metadata["genie.config"] = saved
+        try SafeTensorsFile.write(try model.names.map { (name: $0, tensor: try model.tensor($0)) }, metadata: metadata, to: run.modelPath)
+        XCTAssertNoThrow(try trainer("settings").resume())
+    }
+
     func testNothingToResume() throws {
         XCTAssertThrowsError(try trainer("empty").resume()) { error in
             XCTAssertEqual(error as? TrainingStateError, .nothingToResume(self.directory + "/empty", kind: "tokenizer"))
