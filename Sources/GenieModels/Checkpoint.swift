@@ -72,15 +72,32 @@ public enum Checkpoint {
     /// model's tensors, each with the model's shape: a tensor left over means the
     /// configuration does not describe the weights (a 3-block config over 4 blocks).
     public static func loadWeights(_ model: Module, from file: SafeTensorsFile, prefix: String = "") throws {
-        let named = model.namedParameters()
-        for (name, parameter) in named {
-            let stored = try file.tensor(prefix + name, shape: parameter.shape)
+        var expected = Set<String>()
+        for (name, parameter) in model.namedParameters() {
+            let (stored, names) = try storedParameter(prefix + name, shape: parameter.shape, in: file)
             parameter.data.update(from: stored.data, count: parameter.count)
+            expected.formUnion(names)
         }
-        let expected = Set(named.map { prefix + $0.name })
         if let extra = file.names.first(where: { $0.hasPrefix(prefix) && !expected.contains($0) }) {
             throw SafeTensorsError.unexpectedTensor(file.path, tensor: extra)
         }
+    }
+
+    /// Reads the tensor of one parameter (or of its optimiser state), and the names it came
+    /// from. Checkpoints written before attention fused its projections hold a
+    /// `queryKeyValue` matrix [C, 3C] as three, `query`, `key` and `value` [C, C], side by
+    /// side in its columns: they are fused here as they load.
+    public static func storedParameter(_ name: String, shape: [Int], in file: SafeTensorsFile) throws -> (Tensor, [String]) {
+        let fused = ".queryKeyValue."
+        guard let range = name.range(of: fused), !file.names.contains(name), shape.last.map({ $0 % 3 == 0 }) == true else {
+            return (try file.tensor(name, shape: shape), [name])
+        }
+        let names = ["query", "key", "value"].map { name.replacingCharacters(in: range, with: ".\($0).") }
+        guard names.allSatisfy(file.names.contains) else { return (try file.tensor(name, shape: shape), [name]) }
+        var partShape = shape
+        partShape[shape.count - 1] /= 3
+        let parts = try names.map { try file.tensor($0, shape: partShape) }
+        return (withoutGradient { concatenate(parts, axis: shape.count - 1) }, names)
     }
 
     /// Reads a checkpoint of `kind` and builds its model, validating everything before the

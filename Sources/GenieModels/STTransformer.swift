@@ -18,42 +18,51 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
 /// Spatial attention: the tokens of one frame attend to each other (no mask).
 /// Temporal attention: each spatial position attends to itself in earlier frames (causal),
 /// with rotary positions so that cached keys stay valid as the window slides.
+/// The query, key and value projections are one [C, 3C] matrix: one GEMM instead of three
+/// small ones (at play a frame is only S rows).
 public final class AxisAttention: Module {
     public let axis: AttentionAxis
     public let heads: Int
-    public let query: Linear, key: Linear, value: Linear, output: Linear
+    public let queryKeyValue: Linear, output: Linear
 
     public init(width: Int, heads: Int, axis: AttentionAxis, outputStd: Float, generator: inout RandomGenerator) {
         self.axis = axis
         self.heads = heads
-        query = Linear(width, width, generator: &generator)
-        key = Linear(width, width, generator: &generator)
-        value = Linear(width, width, generator: &generator)
+        queryKeyValue = Linear(width, 3 * width, generator: &generator)
         output = Linear(width, width, std: outputStd, generator: &generator)
     }
 
     var causal: Bool { axis == .temporal }
+
+    /// Queries, keys and values [B, T, S, C] of x; queries and keys of temporal attention
+    /// carry rotary positions from absolute frame `timeOffset`.
+    func projections(_ x: Tensor, timeOffset: Int = 0) -> (query: Tensor, key: Tensor, value: Tensor) {
+        let qkv = queryKeyValue(x)
+        let c = x.shape[x.rank - 1], last = x.rank - 1
+        var q = slice(qkv, axis: last, 0..<c), k = slice(qkv, axis: last, c..<(2 * c))
+        if axis == .temporal {
+            q = rotaryEmbedding(q, heads: heads, axis: .temporal, offset: timeOffset)
+            k = rotaryEmbedding(k, heads: heads, axis: .temporal, offset: timeOffset)
+        }
+        return (q, k, slice(qkv, axis: last, (2 * c)..<(3 * c)))
+    }
 
     /// x: [B, T, S, C]; `timeOffset` is the absolute index of frame 0 (rotary positions).
     /// With a `cache` (temporal attention on one new frame, B = T = 1), the frame's key and
     /// value are written into it and the frame's queries attend over every cached frame and
     /// itself: no mask is needed, the cache holds only the past and the frame.
     public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TemporalKVCache? = nil) -> Tensor {
-        var q = query(x), k = key(x)
-        if axis == .temporal {
-            q = rotaryEmbedding(q, heads: heads, axis: .temporal, offset: timeOffset)
-            k = rotaryEmbedding(k, heads: heads, axis: .temporal, offset: timeOffset)
-        }
+        let (q, k, v) = projections(x, timeOffset: timeOffset)
         guard let cache else {
-            return output(attention(query: q, key: k, value: value(x), heads: heads, axis: axis, causal: causal))
+            return output(attention(query: q, key: k, value: v, heads: heads, axis: axis, causal: causal))
         }
         precondition(axis == .temporal, "only temporal attention is cached")
-        cache.write(key: k, value: value(x))
+        cache.write(key: k, value: v)
         return output(attention(query: q, key: cache.keys, value: cache.values, heads: heads, axis: .temporal, causal: false))
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
-        scoped("query", query) + scoped("key", key) + scoped("value", value) + scoped("output", output)
+        scoped("queryKeyValue", queryKeyValue) + scoped("output", output)
     }
 }
 

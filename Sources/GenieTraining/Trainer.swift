@@ -111,8 +111,8 @@ public final class Trainer {
             throw CheckpointError.mismatched("--resume with model settings other than the run's (\(modelPath)): \(saved)")
         }
         let named = task.model.namedParameters()
-        let first = try named.map { try state.tensor("adam.m.\($0.name)", shape: $0.tensor.shape) }
-        let second = try named.map { try state.tensor("adam.v.\($0.name)", shape: $0.tensor.shape) }
+        let first = try named.map { try Checkpoint.storedParameter("adam.m.\($0.name)", shape: $0.tensor.shape, in: state).0 }
+        let second = try named.map { try Checkpoint.storedParameter("adam.v.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         if let saved = state.metadata["options"], let decoded = try? JSONDecoder().decode(TrainingOptions.self, from: Data(saved.utf8)), decoded != options {
             // Same run, other settings: allowed for steps only (to extend a run).
             var a = decoded, b = options

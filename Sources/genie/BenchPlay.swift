@@ -165,7 +165,7 @@ struct BenchPlay: ParsableCommand {
     /// tokens), weighted as the pass weights them: the fair ceiling for play.
     static func rawSgemmAtPlayShapes(_ world: WorldModel) -> Double {
         let c = world.dynamics.config, d = c.transformer.width, s = c.tokensPerFrame, hidden = d * c.transformer.feedForwardMultiple
-        let shapes = [(d, d, 8), (d, hidden, 1), (hidden, d, 1), (d, c.codebookSize, 1)]  // (in, out, count per block)
+        let shapes = [(d, 3 * d, 2), (d, d, 2), (d, hidden, 1), (hidden, d, 1), (d, c.codebookSize, 1)]  // (in, out, count per block)
         var g = RandomGenerator(seed: 3)
         var flops = 0.0, seconds = 0.0
         for (k, n, count) in shapes {

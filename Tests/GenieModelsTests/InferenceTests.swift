@@ -25,9 +25,7 @@ private func bandedForward(_ transformer: STTransformer, _ x: Tensor, window: In
         let a = add(h, block.spatial(block.spatialNorm(h)))
         let n = block.temporalNorm(a)
         let heads = block.temporal.heads, d = c / heads
-        let q = rotaryEmbedding(block.temporal.query(n), heads: heads, axis: .temporal)
-        let k = rotaryEmbedding(block.temporal.key(n), heads: heads, axis: .temporal)
-        let v = block.temporal.value(n)
+        let (q, k, v) = block.temporal.projections(n)
         let mixed = Tensor.zeros([1, t, s, c])
         func at(_ ti: Int, _ si: Int, _ hi: Int, _ j: Int) -> Int { (ti * s + si) * c + hi * d + j }
         for ti in 0..<t {

@@ -398,3 +398,39 @@ final class ConfigurationCompatibilityTests: XCTestCase {
         XCTAssertNoThrow(try config.validate())
     }
 }
+
+/// Attention's query, key and value projections are one fused matrix; checkpoints from
+/// before the fusion hold three, and load into it unchanged.
+final class FusedProjectionCompatibilityTests: XCTestCase {
+    func testCheckpointWithSeparateProjectionsLoadsIntoTheFusedLayer() throws {
+        let model = DynamicsModel(tinyDynamicsConfig(), seed: 21)
+        let directory = NSTemporaryDirectory() + "genie-fused-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Written as an older genie wrote it: each fused matrix split by its columns.
+        var legacy: [(name: String, tensor: Tensor)] = []
+        var split = 0
+        for (name, tensor) in model.namedParameters() {
+            guard name.contains(".queryKeyValue.") else { legacy.append((name, tensor)); continue }
+            let c = tensor.shape[tensor.rank - 1] / 3
+            for (i, part) in ["query", "key", "value"].enumerated() {
+                let piece = withoutGradient { slice(tensor, axis: tensor.rank - 1, (i * c)..<((i + 1) * c)) }
+                legacy.append((name.replacingOccurrences(of: ".queryKeyValue.", with: ".\(part)."), piece))
+            }
+            split += 1
+        }
+        XCTAssertEqual(split, 2 * 2 * tinyDynamicsConfig().transformer.depth, "weight and bias of two attentions per block")
+        let path = directory + "/legacy.safetensors"
+        try SafeTensorsFile.write(legacy, metadata: ["genie.kind": "dynamics", "genie.config": try Checkpoint.configText(model.config),
+                                                     "genie.format": "1"], to: path)
+        XCTAssertFalse(try SafeTensorsFile.read(path).names.contains { $0.contains("queryKeyValue") })
+        let (loaded, _) = try Checkpoint.loadDynamics(path)
+        for ((name, a), (_, b)) in zip(model.namedParameters(), loaded.namedParameters()) {
+            XCTAssertEqual(a.array, b.array, name)
+        }
+        let tokens: [Int32] = (0..<12).map { Int32($0 % 16) }
+        let before = withoutGradient { model.logits(tokens: tokens, actions: [1, 2], batch: 1, frames: 3).array }
+        let after = withoutGradient { loaded.logits(tokens: tokens, actions: [1, 2], batch: 1, frames: 3).array }
+        XCTAssertEqual(before, after)
+    }
+}
