@@ -19,11 +19,7 @@ public final class TokenizerTask: TrainingTask {
 
     public var model: Module { tokenizer }
 
-    public func configMatches(_ savedText: String) -> Bool { Checkpoint.config(tokenizer.config, matches: savedText) }
-
-    public func saveModel(to path: String, provenance: [String: String]) throws {
-        try Checkpoint.save(tokenizer, kind: kind, config: tokenizer.config, provenance: provenance, to: path)
-    }
+    public var configuration: some Codable { tokenizer.config }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
         let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
@@ -94,11 +90,7 @@ public final class LatentActionTask: TrainingTask {
 
     public var model: Module { lam }
 
-    public func configMatches(_ savedText: String) -> Bool { Checkpoint.config(lam.config, matches: savedText) }
-
-    public func saveModel(to path: String, provenance: [String: String]) throws {
-        try Checkpoint.save(lam, kind: kind, config: lam.config, provenance: provenance, to: path)
-    }
+    public var configuration: some Codable { lam.config }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
         let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)

@@ -101,11 +101,7 @@ public final class DynamicsTask: TrainingTask {
 
     public var model: Module { dynamics }
 
-    public func configMatches(_ savedText: String) -> Bool { Checkpoint.config(dynamics.config, matches: savedText) }
-
-    public func saveModel(to path: String, provenance: [String: String]) throws {
-        try Checkpoint.save(dynamics, kind: kind, config: dynamics.config, provenance: provenance, to: path)
-    }
+    public var configuration: some Codable { dynamics.config }
 
     func nextClips() -> (tokens: [Int32], actions: [Int32]) {
         let s = data.tokensPerFrame

@@ -33,10 +33,9 @@ public protocol TrainingTask: AnyObject {
     /// rank's share of each global batch, and its loss is that share's contribution to the
     /// global batch's loss.
     var group: ProcessGroup { get set }
-    /// Whether a checkpoint's stored configuration describes this task's model.
-    func configMatches(_ savedText: String) -> Bool
-    /// Saves the model checkpoint (weights + config + provenance).
-    func saveModel(to path: String, provenance: [String: String]) throws
+    associatedtype Configuration: Codable
+    /// The model's configuration, as its checkpoint stores it.
+    var configuration: Configuration { get }
     /// Forward on the next batch: the loss to back-propagate and figures for the log.
     func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)])
     /// Runs after the optimiser update (dead-code restarts).
@@ -48,11 +47,21 @@ public protocol TrainingTask: AnyObject {
     func restore(_ state: [String: String]) throws
 }
 
+extension TrainingTask {
+    /// Whether a checkpoint's stored configuration describes this task's model.
+    func configMatches(_ savedText: String) -> Bool { Checkpoint.config(configuration, matches: savedText) }
+
+    /// Saves the model checkpoint (weights + config + provenance).
+    func saveModel(to path: String, provenance: [String: String]) throws {
+        try Checkpoint.save(model, kind: kind, config: configuration, provenance: provenance, to: path)
+    }
+}
+
 /// The training loop shared by the three networks: AdamW with warm-up and cosine decay,
 /// gradient clipping, a progress bar, a CSV log, sample grids, and atomic checkpoints
 /// (every N steps and on Ctrl-C) from which `--resume` continues exactly.
 public final class Trainer {
-    public let task: TrainingTask
+    public let task: any TrainingTask
     public let options: TrainingOptions
     public let runDirectory: String
     public let optimizer: AdamW
@@ -67,7 +76,7 @@ public final class Trainer {
     public var statePath: String { runDirectory + "/\(task.kind).state.safetensors" }
     var logPath: String { runDirectory + "/\(task.kind).log.csv" }
 
-    public init(task: TrainingTask, options: TrainingOptions, runDirectory: String, provenance: [String: String] = [:]) throws {
+    public init(task: any TrainingTask, options: TrainingOptions, runDirectory: String, provenance: [String: String] = [:]) throws {
         self.task = task
         self.options = options
         self.runDirectory = runDirectory

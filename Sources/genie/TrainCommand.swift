@@ -113,7 +113,7 @@ struct CommonTrainingOptions: ParsableArguments {
     var commandLine: String { CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ") }
 
     /// Builds the trainer, resumes if asked, runs, and reports.
-    func train(_ task: TrainingTask) throws {
+    func train(_ task: any TrainingTask) throws {
         let group = Distributed.group
         task.group = group
         if !resume, FileManager.default.fileExists(atPath: out + "/\(task.kind).state.safetensors") {
