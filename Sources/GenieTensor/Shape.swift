@@ -35,7 +35,16 @@ func stridedCopy(shape: [Int], source: UnsafePointer<Float>, sourceStrides: [Int
     var counter = [Int](repeating: 0, count: rank)
     var so = 0, to = 0
     for _ in 0..<outerCount {
-        if accumulate {
+        if sInner == 1 && tInner == 1 {
+            // Contiguous rows (slices along the last axis, most permutes): a plain copy or
+            // a vector add, not a strided loop.
+            if accumulate {
+                let t = target + to, s = source + so
+                for i in 0..<inner { t[i] += s[i] }
+            } else {
+                (target + to).update(from: source + so, count: inner)
+            }
+        } else if accumulate {
             for i in 0..<inner { target[to + i * tInner] += source[so + i * sInner] }
         } else {
             for i in 0..<inner { target[to + i * tInner] = source[so + i * sInner] }
