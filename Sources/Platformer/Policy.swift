@@ -10,9 +10,13 @@ public enum PolicyKind: String, CaseIterable, Sendable {
     /// telling the next action, so the latent action model and the dynamics model must read
     /// it from the action itself; the random start shows random play over scrolling scenery.
     case roamer
+    /// What the others rarely show, from somewhere along the level: standing still for
+    /// 8–40 frames at a time, single jumps that start from rest (and land while it stands
+    /// again), and short walks, often into walls.
+    case idler
 
     /// Frames the explorer plays, unrecorded, before an episode of this kind starts.
-    func warmUpFrames(_ rng: inout SplitMix64) -> Int { self == .roamer ? rng.int(in: 0...600) : 0 }
+    func warmUpFrames(_ rng: inout SplitMix64) -> Int { self == .roamer || self == .idler ? rng.int(in: 0...600) : 0 }
 }
 
 /// A scripted player with its own seeded generator.
@@ -33,7 +37,22 @@ public struct Policy: Sendable {
         case .random: return randomAction(longestHold: 10)
         case .roamer: return randomAction(longestHold: 3)
         case .explorer: return explorerAction(state)
+        case .idler: return idlerAction()
         }
+    }
+
+    mutating func idlerAction() -> Int {
+        if holdLeft <= 0 {
+            switch rng.int(10) {
+            case 0..<5: (held, holdLeft) = (0, rng.int(in: 8...40))          // stand
+            case 5, 6: (held, holdLeft) = (3, 1)                             // jump from rest
+            case 7: (held, holdLeft) = (1, rng.int(in: 2...12))              // walk left
+            case 8: (held, holdLeft) = (2, rng.int(in: 2...12))              // walk right
+            default: (held, holdLeft) = (rng.chance(0.5) ? 4 : 5, 1)         // a jump sideways
+            }
+        }
+        holdLeft -= 1
+        return held
     }
 
     mutating func randomAction(longestHold: Int) -> Int {

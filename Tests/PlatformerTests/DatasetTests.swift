@@ -45,6 +45,21 @@ final class DatasetTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(actionsSeen.count, 5, "roamer actions are random: \(actionsSeen.sorted())")
     }
 
+    /// The idler stands for long stretches and jumps from rest: in its episodes most frames
+    /// are noop, and jumps follow at least 8 frames of standing.
+    func testIdlerStandsLongAndJumpsFromRest() {
+        let idler = DatasetSpec(episodes: 6, frames: 64, seed: 41, policy: .idler)
+        var noops = 0, total = 0, jumpsFromRest = 0
+        for i in 0..<idler.episodes {
+            let actions = DatasetWriter.record(game: Fixture.game, spec: idler, episode: i).actions
+            noops += actions.filter { $0 == 0 }.count
+            total += actions.count
+            for t in 8..<actions.count where actions[t] == 3 && actions[(t - 8)..<t].allSatisfy({ $0 == 0 }) { jumpsFromRest += 1 }
+        }
+        XCTAssertGreaterThan(Double(noops) / Double(total), 0.5, "\(noops) noops of \(total)")
+        XCTAssertGreaterThanOrEqual(jumpsFromRest, 3)
+    }
+
     func testDatasetLayoutManifestAndActions() throws {
         let spec = DatasetSpec(episodes: 2, frames: 8, seed: 5, policy: .explorer)
         let out = temporaryDirectory("layout")
