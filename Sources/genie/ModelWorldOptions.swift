@@ -35,7 +35,7 @@ struct ModelWorldOptions: ParsableArguments {
     var iterations = WorldModelSettings.defaultIterations
 
     @Option(help: "Sampling temperature (0 = most likely code).")
-    var temperature: Float = 1.0
+    var temperature: Float = WorldModelSettings.defaultTemperature
 
     @Option(help: "Frames the dynamics model's temporal attention sees (default: its training clip length).")
     var dynamicsWindow: Int?
