@@ -13,24 +13,15 @@ public struct DynamicsConfig: Codable, Sendable, Equatable {
     /// Range of the per-clip masking rate in training (the paper: U(0.5, 1)).
     public var minimumMaskRate: Float = 0.5
     public var maximumMaskRate: Float = 1.0
-    /// Where the latent action enters a frame: `true`, as a token of its own placed before
-    /// the frame's tokens, which spatial attention reads (as Jasmine does); `false` or
-    /// absent (checkpoints from before the choice existed), added to every token.
-    public var actionToken: Bool?
 
     public init() {}
-
-    public var usesActionToken: Bool { actionToken ?? false }
-    /// Tokens of one frame in the transformer's sequence: the frame's, plus the action's own.
-    public var sequenceTokensPerFrame: Int { tokensPerFrame + (usesActionToken ? 1 : 0) }
 }
 
 /// The dynamics model (Genie §2.1): a decoder-only MaskGIT ST-transformer over tokenizer
 /// codes. Each frame's tokens are embedded (masked ones with a learned mask token), get
 /// spatial position embeddings and, for frames after the first, the latent action of the
-/// transition that led to them: an embedding added to every token, or (`actionToken`) a
-/// token of its own before the frame's; temporal positions are rotary. The output predicts
-/// the code of every frame token.
+/// transition that led to them as an additive embedding; temporal positions are rotary.
+/// The output predicts the code of every token.
 public final class DynamicsModel: Module {
     public let config: DynamicsConfig
     /// Codes 0..<K, and K = the mask token.
@@ -67,31 +58,25 @@ public final class DynamicsModel: Module {
         return embed(tokens: tokens, frameActions: frameActions, batch: b, frames: t)
     }
 
-    /// Input embeddings [B, T, S', d] for tokens [B·T·S] and, per frame, the action that led
-    /// to it (`noAction` for a clip's first frame); S' = `config.sequenceTokensPerFrame`.
+    /// Input embeddings [B, T, S, d] for tokens [B·T·S] and, per frame, the action that led
+    /// to it (`noAction` for a clip's first frame).
     public func embed(tokens: [Int32], frameActions: [Int32], batch b: Int, frames t: Int) -> Tensor {
         let s = config.tokensPerFrame
         precondition(tokens.count == b * t * s, "dynamics: \(tokens.count) tokens for \(b)x\(t)x\(s)")
         precondition(frameActions.count == b * t && frameActions.allSatisfy { $0 >= 0 && $0 <= noAction }, "dynamics: bad frame actions")
         let x = add(tokenEmbedding(tokens, shape: [b, t, s]), spatialPositions.value)
-        let action = actionEmbedding(frameActions, shape: [b, t, 1])
-        return config.usesActionToken ? concatenate([action, x], axis: 2) : add(x, action)
-    }
-
-    /// Code logits [B, T, S, K] of the frame tokens, from the transformer's output [B, T, S', d].
-    func frameLogits(_ h: Tensor) -> Tensor {
-        head(config.usesActionToken ? slice(h, axis: 2, 1..<config.sequenceTokensPerFrame) : h)
+        return add(x, actionEmbedding(frameActions, shape: [b, t, 1]))
     }
 
     /// Logits [B, T, S, K] over codes.
     public func logits(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, timeOffset: Int = 0) -> Tensor {
-        frameLogits(transformer(embed(tokens: tokens, actions: actions, batch: batch, frames: frames), timeOffset: timeOffset))
+        head(transformer(embed(tokens: tokens, actions: actions, batch: batch, frames: frames), timeOffset: timeOffset))
     }
 
     /// Logits [1, 1, S, K] of one new frame, given the action that led to it, through a
     /// temporal KV cache holding the frames before it (play: see `DynamicsStream`).
     public func logits(frameTokens: [Int32], action: Int32, cache: TransformerCache) -> Tensor {
-        frameLogits(transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache))
+        head(transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache))
     }
 
     /// The MaskGIT training mask: frame 0 is never masked; in frames after it each token is

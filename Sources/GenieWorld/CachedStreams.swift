@@ -14,7 +14,7 @@ public final class DynamicsStream {
 
     public init(model: DynamicsModel, window: Int) {
         self.model = model
-        cache = TransformerCache(model.config.transformer, tokens: model.config.sequenceTokensPerFrame, window: window)
+        cache = TransformerCache(model.config.transformer, tokens: model.config.tokensPerFrame, window: window)
     }
 
     /// Absolute index of the frame the next call computes.

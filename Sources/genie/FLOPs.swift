@@ -24,8 +24,8 @@ enum FLOPs {
     /// commit pass without it, one decoder pass; cached temporal attention over full windows.
     static func playFrame(tokenizer tc: TokenizerConfig, dynamics dc: DynamicsConfig, iterations: Int,
                           dynamicsWindow: Int, decoderWindow: Int) -> Double {
-        let s = dc.tokensPerFrame, sequence = dc.sequenceTokensPerFrame
-        let dynamicsPass = stTransformer(dc.transformer, tokens: Double(sequence), frameTokens: sequence, keyFrames: Double(dynamicsWindow))
+        let s = dc.tokensPerFrame
+        let dynamicsPass = stTransformer(dc.transformer, tokens: Double(s), frameTokens: s, keyFrames: Double(dynamicsWindow))
         let head = 2 * Double(s * dc.transformer.width * dc.codebookSize)
         let decoder = stTransformer(tc.decoder, tokens: Double(s), frameTokens: s, keyFrames: Double(decoderWindow))
             + 2 * Double(s * (tc.codeDimension * tc.decoder.width + tc.decoder.width * tc.patchValues))
@@ -51,6 +51,6 @@ enum FLOPs {
     static func dynamicsTraining(_ c: DynamicsConfig, batch b: Int, frames t: Int) -> Double {
         let n = Double(b * t * c.tokensPerFrame)
         let head = 2 * n * Double(c.transformer.width * c.codebookSize)
-        return 3 * (stTransformer(c.transformer, batch: b, frames: t, tokens: c.sequenceTokensPerFrame) + head)
+        return 3 * (stTransformer(c.transformer, batch: b, frames: t, tokens: c.tokensPerFrame) + head)
     }
 }

@@ -228,8 +228,6 @@ struct TrainDynamics: ParsableCommand {
     @OptionGroup var size: TransformerOptions
     @Option(help: "Tokenizer checkpoint (frozen).") var tokenizer: String
     @Option(help: "Latent action model checkpoint (frozen).") var lam: String
-    @Flag(help: "Give each frame's latent action a token of its own before the frame's tokens, read by spatial attention, instead of adding it to every token.")
-    var actionToken = false
 
     func run() throws {
         try common.claimRunFolder(kind: "dynamics")
@@ -263,7 +261,6 @@ struct TrainDynamics: ParsableCommand {
         config.tokensPerFrame = tokenizerModel.config.tokensPerFrame
         config.codebookSize = tokenizerModel.config.codebookSize
         config.actions = lamModel.config.actions
-        if actionToken { config.actionToken = true }
         size.apply(&config.transformer)
         let model = DynamicsModel(try common.checked(config), seed: common.seed)
         try common.train(try DynamicsTask(dynamics: model, data: data, tokenizer: tokenizerModel, batch: common.batch,

@@ -65,19 +65,8 @@ final class InferenceCacheTests: XCTestCase {
     /// 1e-4, for 28 frames with a window of 4 (24 steps past the window), at two masking
     /// levels per frame; a full-window recomputation differs (so the band is what is tested).
     func testDynamicsCacheEqualsBandedRecomputation() {
-        checkDynamicsCacheEqualsBandedRecomputation(tinyDynamicsConfig())
-    }
-
-    /// The same with the latent action as a token of its own before each frame's tokens.
-    func testDynamicsCacheWithActionTokenEqualsBandedRecomputation() {
-        var config = tinyDynamicsConfig()
-        config.actionToken = true
-        checkDynamicsCacheEqualsBandedRecomputation(config)
-    }
-
-    private func checkDynamicsCacheEqualsBandedRecomputation(_ config: DynamicsConfig, file: StaticString = #filePath, line: UInt = #line) {
         let window = 4
-        let model = DynamicsModel(config, seed: 1)
+        let model = DynamicsModel(tinyDynamicsConfig(), seed: 1)
         scramble(model, std: 0.3, seed: 2)
         let s = model.config.tokensPerFrame, k = model.config.codebookSize
         let stream = DynamicsStream(model: model, window: window)
@@ -96,7 +85,7 @@ final class InferenceCacheTests: XCTestCase {
                 let frames = step + 1
                 let reference = withoutGradient { () -> Tensor in
                     let x = model.embed(tokens: history + input, actions: actions + [action], batch: 1, frames: frames)
-                    return model.frameLogits(bandedForward(model.transformer, x, window: window))
+                    return model.head(bandedForward(model.transformer, x, window: window))
                 }
                 let last = reference.data + step * s * k
                 worst = max(worst, maxDifference(cached.data, last, s * k))
@@ -111,9 +100,9 @@ final class InferenceCacheTests: XCTestCase {
             history += final
             actions.append(action)
         }
-        XCTAssertLessThan(worst, 1e-4, "cached logits differ from the banded recomputation by \(worst)", file: file, line: line)
-        XCTAssertTrue(bandMatters, "past the window the band should change the logits", file: file, line: line)
-        XCTAssertEqual(stream.cache.layers[0].cachedFrames, [25, 26, 27], file: file, line: line)
+        XCTAssertLessThan(worst, 1e-4, "cached logits differ from the banded recomputation by \(worst)")
+        XCTAssertTrue(bandMatters, "past the window the band should change the logits")
+        XCTAssertEqual(stream.cache.layers[0].cachedFrames, [25, 26, 27])
     }
 
     /// The cached tokenizer decoder equals the banded full recomputation within 1e-4.

@@ -302,31 +302,6 @@ final class OverfitTests: XCTestCase {
         XCTAssertNotEqual(weightedError, plain.reconstructionError, accuracy: 1e-6)
     }
 
-    /// With the action as a token of its own, the action still decides the next frame: two
-    /// clips with the same first frame and different actions are learnt apart, and the
-    /// frame tokens stay causal in time.
-    func testDynamicsWithActionTokenLearnsWhatEachActionDoes() {
-        var config = tinyDynamicsConfig()
-        config.actionToken = true
-        XCTAssertEqual(config.sequenceTokensPerFrame, config.tokensPerFrame + 1)
-        let dynamics = DynamicsModel(config, seed: 19)
-        var g = RandomGenerator(seed: 20)
-        let first = (0..<4).map { _ in Int32(g.nextInt(16)) }
-        let afterA = (0..<4).map { _ in Int32(g.nextInt(16)) }, afterB = (0..<4).map { _ in Int32(g.nextInt(16)) }
-        let tokens = first + afterA + first + afterB
-        let actions: [Int32] = [1, 3]
-        let (start, last) = train(dynamics.parameters, steps: 200) {
-            let mask = dynamics.sampleMask(batch: 2, frames: 2, generator: &g)
-            return dynamics.trainingLoss(tokens: tokens, actions: actions, batch: 2, frames: 2, mask: mask).loss
-        }
-        XCTAssertLessThan(last, 0.3, "dynamics masked cross-entropy (first \(start))")
-        let settings = MaskGITSettings(iterations: 4, temperature: 0)
-        XCTAssertEqual(generateNextFrame(model: dynamics, context: first, actions: [1], settings: settings, generator: &g), afterA)
-        XCTAssertEqual(generateNextFrame(model: dynamics, context: first, actions: [3], settings: settings, generator: &g), afterB)
-        let logits = withoutGradient { dynamics.logits(tokens: tokens, actions: actions, batch: 2, frames: 2) }
-        XCTAssertEqual(logits.shape, [2, 2, 4, 16])
-    }
-
     func testDynamicsOverfitsATinyBatch() {
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
         var g = RandomGenerator(seed: 18)
