@@ -15,6 +15,10 @@ final class DistributedTrainingTests: XCTestCase {
     /// Summation-order rounding after a few Adam steps stays far below this (measured: under
     /// 1e-6); the steps move the parameters by far more (checked).
     let tolerance: Float = 2e-5
+    /// The LAM's codes are placed by k-means: means of thousands of latents (values near 1),
+    /// summed in another order on two ranks, agree to about 1e-4 rather than to a step's 2e-5.
+    let kMeansTolerance: Float = 3e-4
+    static func placedByKMeans(_ kind: String, _ name: String) -> Bool { kind == "lam" && name == "quantizer.codebook" }
 
     override func setUpWithError() throws {
         let required = ProcessInfo.processInfo.environment["GENIE_REQUIRE_MPI"] == "1"
@@ -69,12 +73,13 @@ final class DistributedTrainingTests: XCTestCase {
     /// Quantising starts at step 2, with the codes placed by k-means on 16 fresh batches.
     let lamArguments = ["train", "lam", "--latent-dimension", "4", "--continuous-steps", "2", "--cluster-codes-every", "0"]
 
-    /// The largest difference between the tensors of two checkpoints (which must hold the same names).
-    func largestDifference(_ a: String, _ b: String) throws -> Float {
+    /// The largest difference between the tensors of two checkpoints (which must hold the same
+    /// names), over the tensors whose names `include` accepts.
+    func largestDifference(_ a: String, _ b: String, include: (String) -> Bool = { _ in true }) throws -> Float {
         let (x, y) = (try SafeTensorsFile.read(directory + "/" + a), try SafeTensorsFile.read(directory + "/" + b))
         XCTAssertEqual(x.names.sorted(), y.names.sorted())
         var worst: Float = 0
-        for name in x.names {
+        for name in x.names where include(name) {
             let (s, t) = (try x.tensor(name), try y.tensor(name))
             XCTAssertEqual(s.shape, t.shape, name)
             for i in 0..<s.count { worst = max(worst, abs(s.data[i] - t.data[i])) }
@@ -92,8 +97,10 @@ final class DistributedTrainingTests: XCTestCase {
         (status, output) = try genie(arguments + ["--out", "\(kind)-start", "--until", "0"])
         XCTAssertEqual(status, 0, output)
 
-        let difference = try largestDifference("\(kind)-one/\(kind).safetensors", "\(kind)-two/\(kind).safetensors")
+        let (one, two) = ("\(kind)-one/\(kind).safetensors", "\(kind)-two/\(kind).safetensors")
+        let difference = try largestDifference(one, two) { !Self.placedByKMeans(kind, $0) }
         XCTAssertLessThan(difference, tolerance, "\(kind): 2 ranks against 1 process")
+        XCTAssertLessThan(try largestDifference(one, two, include: { Self.placedByKMeans(kind, $0) }), kMeansTolerance, "\(kind): codes placed by k-means")
         let moved = try largestDifference("\(kind)-one/\(kind).safetensors", "\(kind)-start/\(kind).safetensors")
         XCTAssertGreaterThan(moved, 100 * tolerance, "\(kind): the steps must move the parameters for the comparison to mean anything")
         // Rank 0 alone writes the log: the header and the row of the last step. Its figures are
