@@ -105,19 +105,20 @@ public final class Trainer {
               let restoredGenerator = RandomGenerator(stateText: state.metadata["rng"] ?? "") else {
             throw TrainingStateError.incomplete(statePath, reason: "it lacks the step or the random state")
         }
+        // Weights of the same shapes can belong to another model (another commitment or mask
+        // rate): the run's model file names the settings it was started with.
+        let modelFile = FileManager.default.fileExists(atPath: modelPath) ? try SafeTensorsFile.read(modelPath) : nil
+        if let saved = modelFile?.metadata["genie.config"], !task.configMatches(saved) {
+            throw CheckpointError.mismatched("--resume with model settings other than the run's (\(modelPath)): \(saved)")
+        }
         if state.names.contains(where: { $0.hasPrefix(Self.weightPrefix) }) {
             try Checkpoint.loadWeights(task.model, from: state, prefix: Self.weightPrefix)
         } else {
-            let model = try SafeTensorsFile.read(modelPath)
+            let model = try modelFile ?? SafeTensorsFile.read(modelPath)
             guard model.metadata["steps"] == stepText else {
                 throw TrainingStateError.torn(modelPath, modelStep: model.metadata["steps"] ?? "unknown", statePath: statePath, stateStep: savedStep)
             }
             try Checkpoint.loadWeights(task.model, from: model)
-        }
-        // Same weights' shapes can hide another model (where the action enters, say).
-        if FileManager.default.fileExists(atPath: modelPath), let saved = try SafeTensorsFile.read(modelPath).metadata["genie.config"],
-           !task.configMatches(saved) {
-            throw CheckpointError.mismatched("--resume with model settings other than the run's (\(modelPath)): \(saved)")
         }
         let named = task.model.namedParameters()
         let first = try named.map { try Checkpoint.storedParameter("adam.m.\($0.name)", shape: $0.tensor.shape, in: state).0 }
