@@ -7,6 +7,8 @@ onto frame t+1, against the direction of the key pressed (docs/coinrun.md, secti
 """
 import numpy as np, os, csv, sys
 from PIL import Image
+if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
+    sys.exit("usage: coinrun_scroll.py EPISODES_FOLDER (a folder of episode_NNNNN folders with actions.csv)")
 root=sys.argv[1]
 DIR={0:0,1:-1,2:1,3:0,4:-1,5:1}
 dxs=[];ds=[];ddx=[];dprev=[]
