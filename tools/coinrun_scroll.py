@@ -5,10 +5,14 @@ onto frame t+1, against the direction of the key pressed (docs/coinrun.md, secti
 
     python tools/coinrun_scroll.py runs/coinrun/heldout-roamer    (needs numpy and Pillow)
 """
-import numpy as np, os, csv, sys
-from PIL import Image
+import os, csv, sys
 if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
     sys.exit("usage: coinrun_scroll.py EPISODES_FOLDER (a folder of episode_NNNNN folders with actions.csv)")
+try:
+    import numpy as np
+    from PIL import Image
+except ImportError as e:
+    sys.exit(f"coinrun_scroll.py needs numpy and Pillow ({e.name} is missing): pip install numpy pillow")
 root=sys.argv[1]
 DIR={0:0,1:-1,2:1,3:0,4:-1,5:1}
 dxs=[];ds=[];ddx=[];dprev=[]
