@@ -1,4 +1,5 @@
 import GenieMedia
+import GenieModels
 import GenieTensor
 
 /// What a player sees: a learned world and the simulator, started from the same frame and
@@ -126,5 +127,45 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unknownControl(let c): return "the simulator has no control named \(c)"
         }
+    }
+}
+
+/// The best any learned world on a given tokenizer can do in the scripted rollouts: the
+/// simulator's own frames, each shown as the tokenizer reconstructs it (encoded and decoded
+/// with the frames before it, up to the tokenizer's training window). Its player-box PSNR is
+/// the ceiling of the learned world's.
+public final class TokenizerReconstruction: World {
+    let simulator: World
+    let tokenizer: VideoTokenizer
+    let window: Int
+    private var history: [Frame] = []
+
+    public init(simulator: World, tokenizer: VideoTokenizer, window: Int) {
+        precondition(window >= 1)
+        self.simulator = simulator; self.tokenizer = tokenizer; self.window = window
+    }
+
+    public var kind: String { "reconstruction" }
+    public var identity: [String: String] { simulator.identity }
+    public var frameWidth: Int { simulator.frameWidth }
+    public var frameHeight: Int { simulator.frameHeight }
+    public var actionCount: Int { simulator.actionCount }
+    public func actionName(_ index: Int) -> String { simulator.actionName(index) }
+    public func action(forControl control: String) -> Int? { simulator.action(forControl: control) }
+
+    public func reset(seed: UInt64) throws -> Frame {
+        history = [try simulator.reset(seed: seed)]
+        return reconstructLast()
+    }
+
+    public func step(_ action: Int) throws -> Frame {
+        history.append(try simulator.step(action))
+        if history.count > window { history.removeFirst(history.count - window) }
+        return reconstructLast()
+    }
+
+    private func reconstructLast() -> Frame {
+        let pixels = withoutGradient { tokenizer.decode(codes: tokenizer.encode(unitTensor(history)), batch: 1, frames: history.count) }
+        return pixels.frame(batch: 0, time: history.count - 1)
     }
 }

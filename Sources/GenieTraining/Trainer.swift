@@ -135,6 +135,22 @@ public final class Trainer {
         if group.isRoot { trimLog(after: savedStep) }
     }
 
+    /// Starts the run from the weights of a finished model checkpoint of the same kind and
+    /// settings (fine-tuning); the optimiser, the schedule and the step start afresh.
+    public func initialize(from path: String) throws {
+        let file = try SafeTensorsFile.read(path)
+        let kind = file.metadata["genie.kind"] ?? "unknown (not made by genie)"
+        guard kind == task.kind else {
+            throw CheckpointError.mismatched("--init \(path) holds a \(kind) model, not a \(task.kind) model")
+        }
+        guard let saved = file.metadata["genie.config"], task.configMatches(saved) else {
+            throw CheckpointError.mismatched("--init \(path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
+        }
+        try Checkpoint.loadWeights(task.model, from: file)
+        provenance["init"] = path
+        if let steps = file.metadata["steps"] { provenance["init_steps"] = steps }
+    }
+
     /// Writes the training state (weights, optimiser moments, random states: everything a
     /// resume needs, as one atomic file), then the model checkpoint that play and eval read.
     /// A kill between the two leaves a model file one checkpoint behind, which the next

@@ -27,7 +27,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the recorded frames, and measures how long a held-out prompt persists under noop (PSNR of 16 frames against the prompt's reconstruction).") var keymap: String?
     @Option(help: "Clips for the rollout comparison (each plays 16 frames twice).") var rolloutClips = 16
     @Option(help: "Seed of masks and random actions.") var seed: UInt64 = 7
-    @Option(help: "With --dynamics and --keymap: also play scripted controls (stand 64 frames; jump from rest, then wait 24; run right 32; run left 16; a mixed play of 64) from this many simulator starts, against the simulator under the same controls: PSNR of the frame and of a box around the simulator's player at t = 4, 16, 32, 64, and the share of frames with no player in that box (docs/results.md). 0 = off.")
+    @Option(help: "With --dynamics and --keymap: also play scripted controls (stand 64 frames; jump from rest, then wait 24; run right 32; run left 16; a mixed play of 64) from this many simulator starts, against the simulator under the same controls: PSNR of the frame and of a box around the simulator's player at t = 4, 16, 32, 64, and the share of frames with no player in that box (docs/results.md); beside them the same figures of the simulator's frames through the tokenizer alone (scripted_ceiling_*: the best any world on this tokenizer can do). 0 = off.")
     var scriptedStarts = 0
     @Option(help: "Dataset seed of the scripted starts: start i is the level of episode i of `genie data generate --seed` this (use a seed the models did not train on).")
     var scriptedSeed: UInt64 = 9102
@@ -141,11 +141,20 @@ struct EvalCommand: ParsableCommand {
                     let truth = try PlatformerWorld(seed: 0, width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight)
                     let starts = (0..<scriptedStarts).map { DatasetWriter.episodeSeed(datasetSeed: scriptedSeed, episode: $0) }
                     let scripted = try withoutGradient { try ScriptedRollouts.evaluate(truth: truth, starts: starts) { try world($0, $1) } }
+                    // The ceiling: the simulator's frames through the tokenizer alone.
+                    let ceiling = try withoutGradient {
+                        try ScriptedRollouts.evaluate(truth: truth, starts: starts) { _, _ in
+                            TokenizerReconstruction(simulator: try PlatformerWorld(seed: 0, width: truth.frameWidth, height: truth.frameHeight),
+                                                    tokenizer: tokenizerModel, window: tokenizerWindow)
+                        }
+                    }
                     report["scripted_starts"] = scriptedStarts
-                    for (name, figures) in scripted {
-                        for (t, value) in figures.psnr { report["scripted_\(name)_psnr_t\(t)"] = rounded(value, 2) }
-                        for (t, value) in figures.playerPSNR { report["scripted_\(name)_player_psnr_t\(t)"] = rounded(value, 2) }
-                        report["scripted_\(name)_player_missing"] = rounded(figures.playerMissing, 4)
+                    for (prefix, results) in [("scripted", scripted), ("scripted_ceiling", ceiling)] {
+                        for (name, figures) in results {
+                            for (t, value) in figures.psnr { report["\(prefix)_\(name)_psnr_t\(t)"] = rounded(value, 2) }
+                            for (t, value) in figures.playerPSNR { report["\(prefix)_\(name)_player_psnr_t\(t)"] = rounded(value, 2) }
+                            report["\(prefix)_\(name)_player_missing"] = rounded(figures.playerMissing, 4)
+                        }
                     }
                 }
                 report["prompt_persistence_psnr"] = persistence.map { rounded($0, 2) }

@@ -44,6 +44,8 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Stop (with a checkpoint) after this step, keeping the schedule of --steps; continue later with --resume.")
     var until: Int?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model checkpoint (same kind and model settings) with a fresh optimiser and schedule: fine-tuning. Not read with --resume, whose checkpoint holds the run's weights.", valueName: "checkpoint"))
+    var initialWeights: String?
 
     func validate() throws {
         guard steps > 0, batch > 0, clip >= 2 else { throw ValidationError("--steps and --batch must be positive and --clip at least 2") }
@@ -127,6 +129,9 @@ struct CommonTrainingOptions: ParsableArguments {
         if resume {
             try trainer.resume()
             Distributed.say("resumed \(task.kind) at step \(trainer.step)")
+        } else if let initialWeights {
+            try trainer.initialize(from: initialWeights)
+            Distributed.say("starting from the weights of \(initialWeights)")
         }
         if group.isRoot { trainer.progress = ProgressBar(label: task.kind, unit: "steps") }
         let ranks = group.size > 1 ? ", \(group.size) ranks of \(batch / group.size) clips" : ""

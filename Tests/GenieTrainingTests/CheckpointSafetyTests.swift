@@ -85,6 +85,35 @@ extension TrainingTests {
         XCTAssertNoThrow(try trainer("settings").resume())
     }
 
+    /// Fine-tuning starts from a finished model's weights at step 0, and only from a model of
+    /// the same kind and settings.
+    func testInitStartsFromACheckpointsWeightsWithAFreshOptimiser() throws {
+        let source = try trainer("source")
+        try source.run(until: 3)
+        let tuned = try trainer("tuned")
+        try tuned.initialize(from: source.modelPath)
+        XCTAssertEqual(tuned.step, 0)
+        let sourceWeights = try parameters(source.modelPath)
+        for (name, tensor) in tuned.task.model.namedParameters() {
+            XCTAssertEqual(tensor.array.map(\.bitPattern), sourceWeights[name], name)
+        }
+        XCTAssertEqual(tuned.provenance["init_steps"], "3")
+
+        let model = try SafeTensorsFile.read(source.modelPath)
+        var metadata = model.metadata
+        metadata["genie.config"] = metadata["genie.config"]!.replacingOccurrences(of: "\"commitment\":0.25", with: "\"commitment\":0.5")
+        let other = directory + "/other.safetensors"
+        try SafeTensorsFile.write(try model.names.map { (name: $0, tensor: try model.tensor($0)) }, metadata: metadata, to: other)
+        XCTAssertThrowsError(try trainer("refused").initialize(from: other)) { error in
+            XCTAssertTrue("\(error)".contains("--init \(other) was trained with other model settings"), "\(error)")
+        }
+        metadata["genie.kind"] = "dynamics"
+        try SafeTensorsFile.write(try model.names.map { (name: $0, tensor: try model.tensor($0)) }, metadata: metadata, to: other)
+        XCTAssertThrowsError(try trainer("refused").initialize(from: other)) { error in
+            XCTAssertTrue("\(error)".contains("holds a dynamics model, not a tokenizer model"), "\(error)")
+        }
+    }
+
     func testNothingToResume() throws {
         XCTAssertThrowsError(try trainer("empty").resume()) { error in
             XCTAssertEqual(error as? TrainingStateError, .nothingToResume(self.directory + "/empty", kind: "tokenizer"))

@@ -1,5 +1,7 @@
 import XCTest
 import GenieMedia
+import GenieModels
+import GenieTensor
 import Platformer
 @testable import GenieTraining
 
@@ -51,6 +53,31 @@ final class ScriptedRolloutsTests: XCTestCase {
             XCTAssertTrue(f.psnr.values.allSatisfy { $0 < 30 }, "\(name): \(f.psnr)")
             XCTAssertTrue(f.playerPSNR.values.allSatisfy { $0 < f.psnr.values.max()! + 10 }, "\(name)")
         }
+    }
+
+    /// The ceiling world shows the simulator's frames through the tokenizer, each decoded
+    /// with at most `window` frames before it (here 2 of 3), under the simulator's controls.
+    func testTheCeilingIsTheSimulatorThroughTheTokenizerOverItsWindow() throws {
+        let tiny = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2)
+        var config = TokenizerConfig()
+        config.patch = 8; config.codebookSize = 16; config.codeDimension = 4
+        config.encoder = tiny; config.decoder = tiny
+        let tokenizer = VideoTokenizer(config, seed: 1)
+        let ceiling = TokenizerReconstruction(simulator: try PlatformerWorld(seed: 0), tokenizer: tokenizer, window: 2)
+        let simulator = try PlatformerWorld(seed: 0)
+        XCTAssertEqual(ceiling.action(forControl: Control.right), simulator.action(forControl: Control.right))
+        func reconstruction(_ frames: [Frame]) -> Frame {
+            withoutGradient { tokenizer.decode(codes: tokenizer.encode(unitTensor(frames)), batch: 1, frames: frames.count) }
+                .frame(batch: 0, time: frames.count - 1)
+        }
+        let right = simulator.action(forControl: Control.right)!
+        let f0 = try simulator.reset(seed: starts[0])
+        XCTAssertTrue(try ceiling.reset(seed: starts[0]) == reconstruction([f0]))
+        let f1 = try simulator.step(right), f2 = try simulator.step(right)
+        XCTAssertTrue(try ceiling.step(right) == reconstruction([f0, f1]))
+        let third = try ceiling.step(right)
+        XCTAssertTrue(third == reconstruction([f1, f2]), "the first frame has left the window")
+        XCTAssertTrue(third != f2, "a tokenizer of random weights does not return the frame")
     }
 
     /// The box follows the sprite the renderer draws: its pixels hold player colours, and
