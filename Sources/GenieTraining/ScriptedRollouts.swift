@@ -38,6 +38,10 @@ public struct ScriptFigures: Equatable {
     /// Share of the script's frames in which the learned world shows none of the player's
     /// colours in that box (frames whose player has no colour of its own are not counted).
     public var playerMissing = 0.0
+    /// Share of the starts whose last frame shows the player in the simulator player's box
+    /// (for `jump_from_rest`, whose simulator player is back on the ground by then: the
+    /// jump landed where it should).
+    public var playerAtEnd = 0.0
     public var starts = 0
 }
 
@@ -60,7 +64,7 @@ public enum ScriptedRollouts {
         var figures: [String: ScriptFigures] = [:]
         for script in scripts {
             var sums = ScriptFigures(), boxCounts: [Int: Int] = [:]
-            var missing = 0, looked = 0
+            var missing = 0, looked = 0, shownAtEnd = 0, lookedAtEnd = 0
             for seed in starts {
                 let first = try truth.reset(seed: seed)
                 let world = try makeWorld(first, seed)
@@ -80,12 +84,18 @@ public enum ScriptedRollouts {
                     let own = distinctiveColors(of: seen, in: box, among: colors)
                     guard !own.isEmpty else { continue }
                     looked += 1
-                    if !shows(made, anyOf: own, in: box) { missing += 1 }
+                    let shown = shows(made, anyOf: own, in: box)
+                    if !shown { missing += 1 }
+                    if t == script.controls.count {
+                        lookedAtEnd += 1
+                        if shown { shownAtEnd += 1 }
+                    }
                 }
             }
             for t in sums.psnr.keys { sums.psnr[t]! /= Double(starts.count) }
             for (t, count) in boxCounts { sums.playerPSNR[t]! /= Double(count) }
             sums.playerMissing = looked > 0 ? Double(missing) / Double(looked) : 0
+            sums.playerAtEnd = lookedAtEnd > 0 ? Double(shownAtEnd) / Double(lookedAtEnd) : 0
             sums.starts = starts.count
             figures[script.name] = sums
         }

@@ -154,6 +154,7 @@ struct EvalCommand: ParsableCommand {
                             for (t, value) in figures.psnr { report["\(prefix)_\(name)_psnr_t\(t)"] = rounded(value, 2) }
                             for (t, value) in figures.playerPSNR { report["\(prefix)_\(name)_player_psnr_t\(t)"] = rounded(value, 2) }
                             report["\(prefix)_\(name)_player_missing"] = rounded(figures.playerMissing, 4)
+                            report["\(prefix)_\(name)_player_at_end"] = rounded(figures.playerAtEnd, 4)
                         }
                     }
                 }

@@ -39,6 +39,7 @@ final class ScriptedRolloutsTests: XCTestCase {
             XCTAssertTrue(f.psnr.values.allSatisfy { $0 == 100 }, "\(name): identical frames are capped at 100 dB: \(f.psnr)")
             XCTAssertTrue(f.playerPSNR.values.allSatisfy { $0 == 100 }, "\(name): \(f.playerPSNR)")
             XCTAssertEqual(f.playerMissing, 0, "\(name)")
+            XCTAssertEqual(f.playerAtEnd, 1, "\(name)")
         }
     }
 
@@ -50,6 +51,7 @@ final class ScriptedRolloutsTests: XCTestCase {
         let figures = try ScriptedRollouts.evaluate(truth: truth, starts: starts) { _, _ in flat }
         for (name, f) in figures {
             XCTAssertEqual(f.playerMissing, 1, "\(name)")
+            XCTAssertEqual(f.playerAtEnd, 0, "\(name)")
             XCTAssertTrue(f.psnr.values.allSatisfy { $0 < 30 }, "\(name): \(f.psnr)")
             XCTAssertTrue(f.playerPSNR.values.allSatisfy { $0 < f.psnr.values.max()! + 10 }, "\(name)")
         }
