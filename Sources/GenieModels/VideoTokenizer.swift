@@ -57,14 +57,15 @@ public final class VideoTokenizer: Module {
     }
 
     /// Continuous encoder outputs [B, T, S, codeDimension] for frames [B, T, H, W, C] in [0, 1].
-    public func encodeContinuous(_ frames: Tensor) -> Tensor {
+    /// With a `cache`, one frame encoded after the cached ones (committing it is the caller's).
+    public func encodeContinuous(_ frames: Tensor, cache: TransformerCache? = nil) -> Tensor {
         let x = add(patchEmbedding(patches(frames)), encoderPositions.value)
-        return toCode(encoder(x))
+        return toCode(encoder(x, cache: cache))
     }
 
     /// Discrete codes [B·T·S] (row-major over B, T, S) of frames [B, T, H, W, C].
-    public func encode(_ frames: Tensor) -> [Int32] {
-        withoutGradient { quantizer(encodeContinuous(frames)).indices }
+    public func encode(_ frames: Tensor, cache: TransformerCache? = nil) -> [Int32] {
+        withoutGradient { quantizer(encodeContinuous(frames, cache: cache)).indices }
     }
 
     /// Pixels [B, T, H, W, C] in about [0, 1] from code vectors [B, T, S, codeDimension].

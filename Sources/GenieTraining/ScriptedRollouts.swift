@@ -1,6 +1,7 @@
 import GenieMedia
 import GenieModels
 import GenieTensor
+import GenieWorld
 
 /// What a player sees: a learned world and the simulator, started from the same frame and
 /// driven by the same controls, compared frame by frame, over the whole frame and in a box
@@ -141,18 +142,25 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The best any learned world on a given tokenizer can do in the scripted rollouts: the
-/// simulator's own frames, each shown as the tokenizer reconstructs it (encoded and decoded
-/// with the frames before it, up to the tokenizer's training window). Its player-box PSNR is
-/// the ceiling of the learned world's.
+/// simulator's own frames, each encoded and decoded by the tokenizer one frame at a time with
+/// rolling caches of `window` frames, the way play decodes the world's codes. Its player-box
+/// PSNR is the ceiling of the learned world's.
 public final class TokenizerReconstruction: World {
     let simulator: World
     let tokenizer: VideoTokenizer
     let window: Int
-    private var history: [Frame] = []
+    private var encoderCache: TransformerCache
+    private var decoder: DecoderStream
 
     public init(simulator: World, tokenizer: VideoTokenizer, window: Int) {
         precondition(window >= 1)
         self.simulator = simulator; self.tokenizer = tokenizer; self.window = window
+        (encoderCache, decoder) = Self.streams(tokenizer, window: window)
+    }
+
+    static func streams(_ tokenizer: VideoTokenizer, window: Int) -> (TransformerCache, DecoderStream) {
+        (TransformerCache(tokenizer.config.encoder, tokens: tokenizer.config.tokensPerFrame, window: window),
+         DecoderStream(tokenizer: tokenizer, window: window))
     }
 
     public var kind: String { "reconstruction" }
@@ -164,18 +172,15 @@ public final class TokenizerReconstruction: World {
     public func action(forControl control: String) -> Int? { simulator.action(forControl: control) }
 
     public func reset(seed: UInt64) throws -> Frame {
-        history = [try simulator.reset(seed: seed)]
-        return reconstructLast()
+        (encoderCache, decoder) = Self.streams(tokenizer, window: window)
+        return reconstruct(try simulator.reset(seed: seed))
     }
 
-    public func step(_ action: Int) throws -> Frame {
-        history.append(try simulator.step(action))
-        if history.count > window { history.removeFirst(history.count - window) }
-        return reconstructLast()
-    }
+    public func step(_ action: Int) throws -> Frame { reconstruct(try simulator.step(action)) }
 
-    private func reconstructLast() -> Frame {
-        let pixels = withoutGradient { tokenizer.decode(codes: tokenizer.encode(unitTensor(history)), batch: 1, frames: history.count) }
-        return pixels.frame(batch: 0, time: history.count - 1)
+    private func reconstruct(_ frame: Frame) -> Frame {
+        let codes = tokenizer.encode(unitTensor([frame]), cache: encoderCache)
+        encoderCache.commit()
+        return decoder.decode(codes: codes)
     }
 }
