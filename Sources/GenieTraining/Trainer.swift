@@ -135,14 +135,19 @@ public final class Trainer {
         if group.isRoot { trimLog(after: savedStep) }
     }
 
+    /// The checkpoint `--init` names, if it is readable and holds a model of `kind`; checked
+    /// before the data is read, so that a wrong path fails at once.
+    public static func initialWeights(_ path: String, kind: String) throws -> SafeTensorsFile {
+        let file = try SafeTensorsFile.read(path)
+        let found = file.metadata["genie.kind"] ?? "unknown (not made by genie)"
+        guard found == kind else { throw CheckpointError.mismatched("--init \(path) holds a \(found) model, not a \(kind) model") }
+        return file
+    }
+
     /// Starts the run from the weights of a finished model checkpoint of the same kind and
     /// settings (fine-tuning); the optimiser, the schedule and the step start afresh.
     public func initialize(from path: String) throws {
-        let file = try SafeTensorsFile.read(path)
-        let kind = file.metadata["genie.kind"] ?? "unknown (not made by genie)"
-        guard kind == task.kind else {
-            throw CheckpointError.mismatched("--init \(path) holds a \(kind) model, not a \(task.kind) model")
-        }
+        let file = try Self.initialWeights(path, kind: task.kind)
         guard let saved = file.metadata["genie.config"], task.configMatches(saved) else {
             throw CheckpointError.mismatched("--init \(path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
         }

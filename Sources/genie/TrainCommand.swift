@@ -86,10 +86,11 @@ struct CommonTrainingOptions: ParsableArguments {
     /// The lock of the run being written, held until the process ends.
     nonisolated(unsafe) private static var runLock: RunLock?
 
-    /// Claims --out for a training of `kind`: makes the folder and takes its lock, so that a
+    /// Checks --init, then claims --out for a training of `kind`: makes the folder and takes its lock, so that a
     /// second training (or --resume) into the same folder is refused while this one runs.
     /// Under mpirun only rank 0 writes, so only rank 0 claims.
     func claimRunFolder(kind: String) throws {
+        if let initialWeights, !resume { _ = try Trainer.initialWeights(initialWeights, kind: kind) }
         guard Distributed.group.isRoot else { return }
         try Folder.create(out)
         do {

@@ -142,6 +142,11 @@ final class HostileInputCLITests: XCTestCase {
         try PNG.write(Frame(width: 16, height: 48, fill: RGB(10, 20, 30)), to: directory + "/prompt.png")
         try assertOneLineError(["generate", "--weights", ".", "--prompt", "prompt.png", "--actions", "0", "--out", "afile"],
                                contains: "afile")
+        // --init is checked before the data is read or the run folder made.
+        try assertOneLineError(trainArguments(out: "run4", steps: 2) + ["--init", "missing.safetensors"], contains: "missing.safetensors")
+        try assertOneLineError(trainArguments(out: "run4", steps: 2) + ["--init", "dynamics.safetensors"],
+                               contains: "holds a dynamics model, not a tokenizer model")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/run4"))
         var threeHeads = trainArguments(out: "run3", steps: 2)
         threeHeads[threeHeads.firstIndex(of: "--heads")! + 1] = "3"
         try assertOneLineError(threeHeads, contains: "encoder.heads is 3: a width of 16 does not split into 3 heads of an even size")
