@@ -13,13 +13,20 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate frames from a prompt and a list of actions, headless, as PNG files and a replayable trace.json.",
         discussion: """
         --actions takes a comma-separated list; each item is a latent action index (0-based) or \
-        a control name the key map knows (noop, left, right, jump, left+jump, right+jump).
+        a control name the key map knows (noop, left, right, jump, left+jump, right+jump). \
+        --actions-from plays the steps of a trace (of `genie play --record` or of generate) \
+        instead: each step's control through this world's key map, or its latent index where \
+        the step names no control; so a session played on one world is played again on \
+        another (new weights), which `genie replay` refuses to do.
         """)
 
     @OptionGroup var model: ModelWorldOptions
 
     @Option(help: "Comma-separated actions, e.g. 3,3,3,1 or right,right,jump.")
-    var actions: String
+    var actions: String?
+
+    @Option(help: ArgumentHelp("Play the steps of this trace (a trace.json or a folder holding one) instead of --actions; its seed is the default --seed.", valueName: "trace"))
+    var actionsFrom: String?
 
     @Option(help: "Folder for frame_NNNNN.png and trace.json (created if missing; must be empty unless --force).")
     var out: String
@@ -27,12 +34,18 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Write into a non-empty --out: its frame_NNNNN.png files and trace.json are replaced, other files are left alone.")
     var force = false
 
-    @Option(help: "Seed of the sampling (and of the default prompt).")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of the sampling (and of the default prompt); default 0, or the seed of --actions-from's trace.")
+    var seed: UInt64?
+
+    func validate() throws {
+        guard (actions == nil) != (actionsFrom == nil) else { throw ValidationError("give either --actions or --actions-from") }
+    }
 
     func run() throws {
+        let played = try actionsFrom.map { try Trace.load($0) }
+        let seed = self.seed ?? played?.seed ?? 0
         let world = try model.makeWorld(seed: seed)
-        let steps = try Self.parseActions(actions, world: world)
+        let steps = try played.map { try Self.actions(of: $0, world: world) } ?? Self.parseActions(actions!, world: world)
         try Self.prepare(out, force: force)
         func write(_ frame: Frame, _ index: Int) throws {
             try PNG.write(frame, to: (out as NSString).appendingPathComponent(Trace.frameFileName(index)))
@@ -78,6 +91,24 @@ struct GenerateCommand: ParsableCommand {
         guard name.hasPrefix("frame_"), name.hasSuffix(".png") else { return false }
         let digits = name.dropFirst(6).dropLast(4)
         return !digits.isEmpty && digits.allSatisfy(\.isNumber)
+    }
+
+    /// The actions of a trace's steps in `world`: a step's control through the key map, or
+    /// its latent index where the step names no control.
+    static func actions(of trace: Trace, world: WorldModel) throws -> [Int] {
+        guard !trace.steps.isEmpty else { throw ValidationError("--actions-from: the trace has no steps") }
+        return try trace.steps.enumerated().map { i, step in
+            if Control.all.contains(step.control) {
+                guard let action = world.action(forControl: step.control) else {
+                    throw ValidationError("--actions-from: step \(i + 1) is \(step.control), which this world's key map does not name")
+                }
+                return action
+            }
+            guard (0..<world.actionCount).contains(step.action) else {
+                throw ValidationError("--actions-from: step \(i + 1) is latent \(step.action), outside this world's 0...\(world.actionCount - 1)")
+            }
+            return step.action
+        }
     }
 
     /// Parses "3,3,1" or "right,jump" into action indices, with a clear error per bad item.

@@ -96,6 +96,34 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(status, 0, output)
     }
 
+    /// A trace's session played again on a world: controls through its key map, steps
+    /// without a control by latent index, the trace's seed by default.
+    func testActionsFromATracePlayItsControlsThroughTheKeyMap() throws {
+        try LatentKeyMap(latentActions: 4, controls: ["right": 2, "jump": 1]).write(to: directory + "/weights/keymap.json")
+        var trace = Trace(world: .init(kind: "sim", identity: ["seed": "9"]), frame: .init(width: 8, height: 8), seed: 9,
+                          actionNames: Control.all, settings: .init(fps: 10, mode: "step"))
+        trace.steps = [.init(action: 2, control: "right", key: "right", time: 0.1), .init(action: 3, control: "jump", key: "up", time: 0.2),
+                       .init(action: 3, control: "latent 3", key: "4", time: 0.3)]
+        try trace.write(to: directory + "/played.json")
+        var (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions-from", "played.json", "--out", "e"])
+        XCTAssertEqual(status, 0, output)
+        let made = try Trace.load(directory + "/e/trace.json")
+        XCTAssertEqual(made.steps.map(\.action), [2, 1, 3], "right and jump through the key map, then latent 3")
+        XCTAssertEqual(made.seed, 9)
+        (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions", "2,1,3", "--seed", "9", "--out", "f"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(try pngs("e"), try pngs("f"), "the same frames as the same actions and seed given by hand")
+
+        trace.steps.append(.init(action: 1, control: "left", key: "left", time: 0.4))
+        try trace.write(to: directory + "/left.json")
+        (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions-from", "left.json", "--out", "g"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("step 4 is left, which this world's key map does not name"), output)
+        (status, output) = try run(["generate", "--prompt", "prompt.png", "--actions-from", "played.json", "--actions", "0", "--out", "h"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("either --actions or --actions-from"), output)
+    }
+
     func testNonEmptyOutNeedsForceAndThenReplacesOnlyItsOwnFiles() throws {
         let args = ["generate", "--prompt", "prompt.png", "--seed", "3", "--out", "gen", "--actions"]
         var (status, output) = try run(args + ["0,1,2,3"])
