@@ -49,10 +49,15 @@ public enum Checkpoint {
         return (try? configText(saved)) == (try? configText(config))
     }
 
-    /// Reads a checkpoint's kind and configuration, and checks the configuration's values.
-    public static func config<Config: ModelConfiguration>(_ file: SafeTensorsFile, kind: String, as type: Config.Type) throws -> Config {
+    /// Refuses a checkpoint of another kind (a LAM where a tokenizer is needed).
+    public static func checkKind(_ file: SafeTensorsFile, _ kind: String) throws {
         let found = file.metadata["genie.kind"] ?? "unknown (not made by genie)"
         guard found == kind else { throw CheckpointError.wrongKind(file.path, expected: kind, found: found) }
+    }
+
+    /// Reads a checkpoint's kind and configuration, and checks the configuration's values.
+    public static func config<Config: ModelConfiguration>(_ file: SafeTensorsFile, kind: String, as type: Config.Type) throws -> Config {
+        try checkKind(file, kind)
         guard let json = file.metadata["genie.config"] else { throw CheckpointError.badConfig(file.path, reason: "no genie.config") }
         let config: Config
         do { config = try JSONDecoder().decode(Config.self, from: Data(json.utf8)) } catch let error as DecodingError {

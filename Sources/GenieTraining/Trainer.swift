@@ -139,8 +139,7 @@ public final class Trainer {
     /// before the data is read, so that a wrong path fails at once.
     public static func initialWeights(_ path: String, kind: String) throws -> SafeTensorsFile {
         let file = try SafeTensorsFile.read(path)
-        let found = file.metadata["genie.kind"] ?? "unknown (not made by genie)"
-        guard found == kind else { throw CheckpointError.mismatched("--init \(path) holds a \(found) model, not a \(kind) model") }
+        try Checkpoint.checkKind(file, kind)
         return file
     }
 

@@ -145,7 +145,7 @@ final class HostileInputCLITests: XCTestCase {
         // --init is checked before the data is read or the run folder made.
         try assertOneLineError(trainArguments(out: "run4", steps: 2) + ["--init", "missing.safetensors"], contains: "missing.safetensors")
         try assertOneLineError(trainArguments(out: "run4", steps: 2) + ["--init", "dynamics.safetensors"],
-                               contains: "holds a dynamics model, not a tokenizer model")
+                               contains: "dynamics.safetensors is a dynamics checkpoint, but a tokenizer checkpoint is needed here")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/run4"))
         var threeHeads = trainArguments(out: "run3", steps: 2)
         threeHeads[threeHeads.firstIndex(of: "--heads")! + 1] = "3"

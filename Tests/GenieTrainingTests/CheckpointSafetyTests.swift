@@ -110,7 +110,7 @@ extension TrainingTests {
         metadata["genie.kind"] = "dynamics"
         try SafeTensorsFile.write(try model.names.map { (name: $0, tensor: try model.tensor($0)) }, metadata: metadata, to: other)
         XCTAssertThrowsError(try trainer("refused").initialize(from: other)) { error in
-            XCTAssertTrue("\(error)".contains("holds a dynamics model, not a tokenizer model"), "\(error)")
+            XCTAssertTrue("\(error)".contains("\(other) is a dynamics checkpoint, but a tokenizer checkpoint is needed here"), "\(error)")
         }
     }
 
