@@ -91,8 +91,13 @@ def record_level(seed, args, rng):
         if t % args.checkpoint_every == 0:
             states[t] = env.callmethod("get_state")
         control = policy.next()
-        env.act(np.array([PROCGEN_OF_CONTROL[control]]))
-        reward, obs, first = env.observe()
+        # One recorded frame is `action_repeat` game steps under the same action (as Atari
+        # agents see their games): at one step the camera moves less than a pixel.
+        for _ in range(args.action_repeat):
+            env.act(np.array([PROCGEN_OF_CONTROL[control]]))
+            reward, obs, first = env.observe()
+            if first[0]:
+                break
         total += 1
         if first[0]:
             completed = env.get_info()[0].get("prev_level_complete", 0) == 1 or reward[0] > 0
@@ -134,6 +139,8 @@ def main():
     parser.add_argument("--checkpoint-every", type=int, default=8, help="frames between saved game states (default 8)")
     parser.add_argument("--max-rewinds", type=int, default=40, help="undone deaths per episode (default 40)")
     parser.add_argument("--keep-death", type=float, default=0.1, help="chance that a death ends the episode (default 0.1)")
+    parser.add_argument("--action-repeat", type=int, default=1,
+                        help="game steps per recorded frame, each under the frame's action (default 1)")
     parser.add_argument("--distribution", default="hard", choices=["easy", "hard"], help="Procgen distribution mode (default hard)")
     parser.add_argument("--policy-seed", type=int, default=0, help="seed of the policy's choices (default 0)")
     parser.add_argument("--policy", default="explorer", choices=sorted(POLICIES),
@@ -143,6 +150,8 @@ def main():
         first, end = (int(x) for x in args.seeds.split(":"))
     except ValueError:
         sys.exit("error: --seeds must be FIRST:END, e.g. 0:2000")
+    if not 1 <= args.action_repeat <= 16:
+        sys.exit("error: --action-repeat must lie in 1..16")
     if not (0 <= first < end <= 1_000_000):
         sys.exit("error: --seeds must lie in 0:1000000 with FIRST < END")
     try:
@@ -165,6 +174,7 @@ def main():
                 f.write("\n".join(rows) + "\n")
             with open(os.path.join(folder, "manifest.json"), "w") as f:
                 json.dump({"source": "procgen coinrun", "level_seed": seed, "distribution_mode": args.distribution,
+                           "action_repeat": args.action_repeat,
                            "frames": len(frames), "controls": CONTROL_NAMES}, f)
             count += 1
             frame_total += len(frames)
