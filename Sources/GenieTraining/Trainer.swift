@@ -69,6 +69,10 @@ public final class Trainer {
     public var provenance: [String: String]
     /// Shows progress; `nil` for silence (tests).
     public var progress: ProgressBar?
+    /// CPU seconds the run used in its earlier pieces (before the last `--resume`); this
+    /// process's own CPU time adds to it in the log's `cpu_seconds`.
+    public private(set) var earlierCPUSeconds: Double = 0
+    public var cpuSeconds: Double { earlierCPUSeconds + ProcessCPU.seconds() }
     /// The task's ranks; rank 0 alone writes files and progress.
     var group: ProcessGroup { task.group }
 
@@ -131,6 +135,7 @@ public final class Trainer {
         }
         optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
         generator = restoredGenerator
+        earlierCPUSeconds = state.metadata["cpu_seconds"].flatMap(Double.init) ?? 0
         try task.restore(state.metadata)
         if group.isRoot { trimLog(after: savedStep) }
     }
@@ -171,6 +176,7 @@ public final class Trainer {
         var metadata = task.state()
         metadata["step"] = String(step)
         metadata["rng"] = generator.stateText
+        metadata["cpu_seconds"] = String(cpuSeconds)
         metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
         try SafeTensorsFile.write(tensors, metadata: metadata, to: statePath)
         var info = provenance
@@ -205,6 +211,7 @@ public final class Trainer {
                 lastMean = window.reduce(0, +) / Float(window.count)
                 window.removeAll()
                 let columns = [("step", Float(step)), ("loss", lastMean), ("grad_norm", norm), ("lr", optimizer.learningRate)] + figures + after
+                    + [("cpu_seconds", Float(cpuSeconds))]
                 appendLog(columns)
                 progress?.update(step, of: options.steps,
                                  detail: "loss \(String(format: "%.4f", lastMean)) " + figures.map { "\($0.0) \(String(format: "%.3g", $0.1))" }.joined(separator: " "))
@@ -221,17 +228,32 @@ public final class Trainer {
         return lastMean
     }
 
+    /// Appends one row. A log begun by an older genie keeps its header: the row fills that
+    /// header's columns (empty where a figure is new), so the file stays one table.
     func appendLog(_ columns: [(String, Float)]) {
-        let header = columns.map(\.0).joined(separator: ",")
-        let row = columns.map { $0.0 == "step" ? String(Int($0.1)) : String($0.1) }.joined(separator: ",")
         if !FileManager.default.fileExists(atPath: logPath) {
+            let header = columns.map(\.0).joined(separator: ",")
             _ = FileManager.default.createFile(atPath: logPath, contents: Data((header + "\n").utf8))
         }
+        let names = logHeader()
+        let values = Dictionary(columns, uniquingKeysWith: { first, _ in first })
+        let row = names.map { name in
+            values[name].map { name == "step" ? String(Int($0)) : String($0) } ?? ""
+        }.joined(separator: ",")
         if let handle = FileHandle(forWritingAtPath: logPath) {
             handle.seekToEndOfFile()
             handle.write(Data((row + "\n").utf8))
             try? handle.close()
         }
+    }
+
+    /// The column names of the log's first line.
+    func logHeader() -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: logPath) else { return [] }
+        defer { try? handle.close() }
+        let head = handle.readData(ofLength: 4096)
+        let line = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        return line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// Drops log rows past the resumed step, so the log reads as one straight run.

@@ -60,16 +60,45 @@ final class TrainingTests: XCTestCase {
         // N steps, stop, resume in a fresh process state, N more.
         let first = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/split")
         try first.run(until: 4)
+        let savedCPU = try XCTUnwrap(SafeTensorsFile.read(first.statePath).metadata["cpu_seconds"].flatMap(Double.init))
+        XCTAssertGreaterThan(savedCPU, 0)
         let second = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/split")
         try second.resume()
         XCTAssertEqual(second.step, 4)
+        XCTAssertEqual(second.earlierCPUSeconds, savedCPU, "the CPU time of the run's first piece carries over")
         try second.run()
         let a = try SafeTensorsFile.read(straight.modelPath), b = try SafeTensorsFile.read(second.modelPath)
         XCTAssertEqual(a.names, b.names)
         for name in a.names { XCTAssertEqual(try a.tensor(name).array, try b.tensor(name).array, "\(name) differs after resume") }
         // The log reads as one run of 8 steps.
-        let log = try String(contentsOfFile: directory + "/split/tokenizer.log.csv", encoding: .utf8)
-        XCTAssertEqual(log.split(separator: "\n").count, 1 + 8)
+        let log = try String(contentsOfFile: directory + "/split/tokenizer.log.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.count, 1 + 8)
+        let cpu = try XCTUnwrap(log[0].split(separator: ",").firstIndex(of: "cpu_seconds"))
+        let seconds = log.dropFirst().map { Double($0.split(separator: ",")[cpu])! }
+        XCTAssertEqual(seconds, seconds.sorted(), "cpu_seconds counts up through the resume")
+        XCTAssertGreaterThan(seconds[4], savedCPU, "after the resume it continues from the first piece's total")
+    }
+
+    func testALogBegunByAnOlderGenieKeepsItsColumns() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        let first = try Trainer(task: try makeTask(data), options: options(steps: 6), runDirectory: directory + "/old")
+        try first.run(until: 3)
+        // An older genie's log: no cpu_seconds column.
+        let path = directory + "/old/tokenizer.log.csv"
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let cpu = try XCTUnwrap(rows[0].firstIndex(of: "cpu_seconds"))
+        let older = rows.map { row in row.enumerated().filter { $0.offset != cpu }.map(\.element).joined(separator: ",") }
+        try (older.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let second = try Trainer(task: try makeTask(data), options: options(steps: 6), runDirectory: directory + "/old")
+        try second.resume()
+        try second.run()
+        let log = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.count, 1 + 6)
+        XCTAssertEqual(String(log[0]), older[0], "the header stays the older one")
+        let widths = Set(log.map { $0.split(separator: ",", omittingEmptySubsequences: false).count })
+        XCTAssertEqual(widths, [rows[0].count - 1], "every row fills the older header's columns")
+        XCTAssertEqual(Float(log[6].split(separator: ",")[1]).map { $0.isFinite }, true, "the rows after the resume hold the figures")
     }
 
     func testLossFallsAndCheckpointRoundTripGivesIdenticalOutputs() throws {
