@@ -2,9 +2,10 @@
 """Record OpenAI Procgen CoinRun into genie's episode format, with the true actions.
 
     genie episode format: OUT/episode_NNNNN/frame_NNNNN.png (64x64 RGB) and actions.csv
-    with the header `t,action,procgen_action`: row t is the action taken after frame t,
-    `action` in genie's controls (0 noop, 1 left, 2 right, 3 jump, 4 left+jump,
-    5 right+jump) and `procgen_action` Procgen's own id (0-14).
+    with the header `t,action,procgen_action` (`t,action,procgen_action,class` with
+    --classes): row t is the action taken after frame t, `action` in genie's controls
+    (0 noop, 1 left, 2 right, 3 jump, 4 left+jump, 5 right+jump), `procgen_action`
+    Procgen's own id (0-14) and `class` the smallest control with the same next frame.
 
 Procgen needs Python 3.10 (its wheels stop there). With pyenv:
 
@@ -74,6 +75,35 @@ class Policy:
         return self.control
 
 
+def play(env, control, repeat):
+    """One recorded frame: `repeat` game steps under the same action (as Atari agents see
+    their games; at one step a frame the camera moves less than a pixel). Stops early
+    where an episode ends. Returns the last (reward, observation, first)."""
+    import numpy as np
+    for _ in range(repeat):
+        env.act(np.array([PROCGEN_OF_CONTROL[control]]))
+        reward, obs, first = env.observe()
+        if first[0]:
+            break
+    return reward, obs, first
+
+
+def action_classes(env, repeat):
+    """For each control, its class: the smallest control whose next frame is identical
+    (as the platformer's recorder writes them). A control in class 0 changed nothing that
+    noop would not have (jump in mid-air, left against a wall): no model of the video can
+    tell it, so `genie eval` leaves such transitions out of LAM agreement. The game's state
+    is saved and restored around the trials."""
+    saved = env.callmethod("get_state")
+    frames = []
+    for control in range(len(CONTROL_NAMES)):
+        env.callmethod("set_state", saved)
+        _, obs, _ = play(env, control, repeat)
+        frames.append(obs["rgb"][0].tobytes())
+    env.callmethod("set_state", saved)
+    return [frames.index(frame) for frame in frames]
+
+
 def record_level(seed, args, rng):
     """Episodes of one level: (frames, controls, whether it reached the coin)."""
     import numpy as np
@@ -91,13 +121,8 @@ def record_level(seed, args, rng):
         if t % args.checkpoint_every == 0:
             states[t] = env.callmethod("get_state")
         control = policy.next()
-        # One recorded frame is `action_repeat` game steps under the same action (as Atari
-        # agents see their games): at one step the camera moves less than a pixel.
-        for _ in range(args.action_repeat):
-            env.act(np.array([PROCGEN_OF_CONTROL[control]]))
-            reward, obs, first = env.observe()
-            if first[0]:
-                break
+        visible_class = action_classes(env, args.action_repeat)[control] if args.classes else None
+        reward, obs, first = play(env, control, args.action_repeat)
         total += 1
         if first[0]:
             completed = env.get_info()[0].get("prev_level_complete", 0) == 1 or reward[0] > 0
@@ -117,7 +142,7 @@ def record_level(seed, args, rng):
                 episodes.append((frames, controls, completed))
             frames, controls, states, rewinds = [obs["rgb"][0].copy()], [], {}, 0
             continue
-        controls.append(control)
+        controls.append((control, visible_class))
         frames.append(obs["rgb"][0].copy())
         if len(frames) >= args.max_frames:
             episodes.append((frames, controls, False))
@@ -141,6 +166,9 @@ def main():
     parser.add_argument("--keep-death", type=float, default=0.1, help="chance that a death ends the episode (default 0.1)")
     parser.add_argument("--action-repeat", type=int, default=1,
                         help="game steps per recorded frame, each under the frame's action (default 1)")
+    parser.add_argument("--classes", action="store_true",
+                        help="write each transition's class (controls with identical next frames share one), for LAM agreement "
+                             "on visible transitions; tries all 6 controls from a saved state, so about 7 times slower")
     parser.add_argument("--distribution", default="hard", choices=["easy", "hard"], help="Procgen distribution mode (default hard)")
     parser.add_argument("--policy-seed", type=int, default=0, help="seed of the policy's choices (default 0)")
     parser.add_argument("--policy", default="explorer", choices=sorted(POLICIES),
@@ -169,7 +197,10 @@ def main():
             os.makedirs(folder, exist_ok=True)
             for t, frame in enumerate(frames):
                 write_png(os.path.join(folder, f"frame_{t:05d}.png"), frame)
-            rows = ["t,action,procgen_action"] + [f"{t},{c},{PROCGEN_OF_CONTROL[c]}" for t, c in enumerate(controls)]
+            if args.classes:
+                rows = ["t,action,procgen_action,class"] + [f"{t},{c},{PROCGEN_OF_CONTROL[c]},{k}" for t, (c, k) in enumerate(controls)]
+            else:
+                rows = ["t,action,procgen_action"] + [f"{t},{c},{PROCGEN_OF_CONTROL[c]}" for t, (c, _) in enumerate(controls)]
             with open(os.path.join(folder, "actions.csv"), "w") as f:
                 f.write("\n".join(rows) + "\n")
             with open(os.path.join(folder, "manifest.json"), "w") as f:
