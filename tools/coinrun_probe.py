@@ -4,7 +4,7 @@ model that reads one transition (docs/coinrun.md, section 3).
 
 For each visible transition (the `class` column of record_coinrun.py --classes; every
 transition when the column is missing) of the first 40 episodes under ROOT: the
-whole-frame shift (dx, dy in -8..8 x -6..6 px) that best maps frame t onto frame t+1, and
+whole-frame shift (dx, dy within ±1/8 x ±3/32 of the frame's side: ±8 x ±6 px at 64x64) that best maps frame t onto frame t+1, and
 its change from the transition before. A lookup table from those four numbers to the key
 is fitted on the first half of the transitions and scored on the second half, for the
 6 controls, for the direction alone (left / none / right) and for jump or not.
@@ -32,8 +32,8 @@ def best_shift(a, b):
     """The (dx, dy) that best maps frame a onto frame b (mean absolute difference)."""
     h, w = a.shape[:2]
     best = None
-    for dy in range(-6, 7):
-        for dx in range(-8, 9):
+    for dy in range(-(3 * h // 32), 3 * h // 32 + 1):
+        for dx in range(-(w // 8), w // 8 + 1):
             A = a[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)]
             B = b[max(0, -dy):h + min(0, -dy), max(0, -dx):w + min(0, -dx)]
             e = np.abs(A - B).mean()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record OpenAI Procgen CoinRun into genie's episode format, with the true actions.
 
-    genie episode format: OUT/episode_NNNNN/frame_NNNNN.png (64x64 RGB) and actions.csv
+    genie episode format: OUT/episode_NNNNN/frame_NNNNN.png (64x64 RGB, or --frame-size) and actions.csv
     with the header `t,action,procgen_action` (`t,action,procgen_action,class` with
     --classes): row t is the action taken after frame t, `action` in genie's controls
     (0 noop, 1 left, 2 right, 3 jump, 4 left+jump, 5 right+jump), `procgen_action`
@@ -88,7 +88,18 @@ def play(env, control, repeat):
     return reward, obs, first
 
 
-def action_classes(env, repeat):
+def frame_of(env, obs, size):
+    """The frame just observed: Procgen's own 64x64 observation, or its 512x512 rendering
+    area-averaged to size x size (a finer view of the same moment)."""
+    if size == 64:
+        return obs["rgb"][0].copy()
+    import numpy as np
+    full = env.get_info()[0]["rgb"].astype(np.float32)
+    k = full.shape[0] // size
+    return full.reshape(size, k, size, k, 3).mean(axis=(1, 3)).round().astype(np.uint8)
+
+
+def action_classes(env, repeat, size):
     """For each control, its class: the smallest control whose next frame is identical
     (as the platformer's recorder writes them). A control in class 0 changed nothing that
     noop would not have (jump in mid-air, left against a wall): no model of the video can
@@ -99,7 +110,7 @@ def action_classes(env, repeat):
     for control in range(len(CONTROL_NAMES)):
         env.callmethod("set_state", saved)
         _, obs, _ = play(env, control, repeat)
-        frames.append(obs["rgb"][0].tobytes())
+        frames.append(frame_of(env, obs, size).tobytes())
     env.callmethod("set_state", saved)
     return [frames.index(frame) for frame in frames]
 
@@ -110,18 +121,19 @@ def record_level(seed, args, rng):
     from procgen import ProcgenGym3Env
 
     env = ProcgenGym3Env(num=1, env_name="coinrun", start_level=seed, num_levels=1,
-                         distribution_mode=args.distribution)
+                         distribution_mode=args.distribution,
+                         render_mode=None if args.frame_size == 64 else "rgb_array")
     policy = Policy(rng, args.policy)
     episodes, frames, controls, states = [], [], [], {}
     _, obs, _ = env.observe()
-    frames.append(obs["rgb"][0].copy())
+    frames.append(frame_of(env, obs, args.frame_size))
     rewinds, total = 0, 0
     while total < args.frames_per_level:
         t = len(frames) - 1
         if t % args.checkpoint_every == 0:
             states[t] = env.callmethod("get_state")
         control = policy.next()
-        visible_class = action_classes(env, args.action_repeat)[control] if args.classes else None
+        visible_class = action_classes(env, args.action_repeat, args.frame_size)[control] if args.classes else None
         reward, obs, first = play(env, control, args.action_repeat)
         total += 1
         if first[0]:
@@ -140,10 +152,10 @@ def record_level(seed, args, rng):
                 continue
             if len(frames) >= args.min_frames:
                 episodes.append((frames, controls, completed))
-            frames, controls, states, rewinds = [obs["rgb"][0].copy()], [], {}, 0
+            frames, controls, states, rewinds = [frame_of(env, obs, args.frame_size)], [], {}, 0
             continue
         controls.append((control, visible_class))
-        frames.append(obs["rgb"][0].copy())
+        frames.append(frame_of(env, obs, args.frame_size))
         if len(frames) >= args.max_frames:
             episodes.append((frames, controls, False))
             break
@@ -166,6 +178,8 @@ def main():
     parser.add_argument("--keep-death", type=float, default=0.1, help="chance that a death ends the episode (default 0.1)")
     parser.add_argument("--action-repeat", type=int, default=1,
                         help="game steps per recorded frame, each under the frame's action (default 1)")
+    parser.add_argument("--frame-size", type=int, default=64, choices=[64, 128, 256],
+                        help="frame side in pixels: 64 is Procgen's observation; 128 and 256 average its 512x512 rendering (default 64)")
     parser.add_argument("--classes", action="store_true",
                         help="write each transition's class (controls with identical next frames share one), for LAM agreement "
                              "on visible transitions; tries all 6 controls from a saved state, so about 7 times slower")
@@ -205,7 +219,7 @@ def main():
                 f.write("\n".join(rows) + "\n")
             with open(os.path.join(folder, "manifest.json"), "w") as f:
                 json.dump({"source": "procgen coinrun", "level_seed": seed, "distribution_mode": args.distribution,
-                           "action_repeat": args.action_repeat,
+                           "action_repeat": args.action_repeat, "frame_size": args.frame_size,
                            "frames": len(frames), "controls": CONTROL_NAMES}, f)
             count += 1
             frame_total += len(frames)
