@@ -135,7 +135,10 @@ public final class Trainer {
         }
         optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
         generator = restoredGenerator
-        earlierCPUSeconds = state.metadata["cpu_seconds"].flatMap(Double.init) ?? 0
+        // A damaged figure ("nan", a negative) is not trusted: the count restarts at 0.
+        if let saved = state.metadata["cpu_seconds"].flatMap(Double.init), saved.isFinite, saved >= 0 {
+            earlierCPUSeconds = saved
+        }
         try task.restore(state.metadata)
         if group.isRoot { trimLog(after: savedStep) }
     }

@@ -79,6 +79,23 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThan(seconds[4], savedCPU, "after the resume it continues from the first piece's total")
     }
 
+    func testADamagedCPUFigureInTheStateIsNotTrusted() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        let first = try Trainer(task: try makeTask(data), options: options(steps: 4), runDirectory: directory + "/cpu")
+        try first.run(until: 2)
+        let state = try SafeTensorsFile.read(first.statePath)
+        for damaged in ["nan", "-5", "inf"] {
+            var metadata = state.metadata
+            metadata["cpu_seconds"] = damaged
+            try SafeTensorsFile.write(try state.names.map { ($0, try state.tensor($0)) }, metadata: metadata, to: first.statePath)
+            let second = try Trainer(task: try makeTask(data), options: options(steps: 4), runDirectory: directory + "/cpu")
+            try second.resume()
+            XCTAssertEqual(second.earlierCPUSeconds, 0, "cpu_seconds \(damaged)")
+            XCTAssertEqual(second.step, 2)
+        }
+    }
+
     func testALogBegunByAnOlderGenieKeepsItsColumns() throws {
         let data = directory + "/data"
         try makeDataset(data)
