@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieSupport
 import GenieWorld
 import Platformer
 
 /// Options that pick and tune the learned world: shared by `play`, `generate` and `bench play`.
 struct ModelWorldOptions: ParsableArguments {
     @Option(name: .customLong("weights"),
-            help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/; for `bench play`: random default-size models).")
+            help: "Folder holding tokenizer.safetensors, dynamics.safetensors and (optionally) keymap.json and prompts/*.png (default: GENIE_WEIGHTS, else ./weights, else the repository's weights/; for `bench play`: random default-size models).")
     var weightsOption: String?
 
     var weights: String { Self.weightsFolder(weightsOption) }
@@ -28,7 +29,7 @@ struct ModelWorldOptions: ParsableArguments {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("weights").path
 
-    @Option(parsing: .upToNextOption, help: "Prompt PNG frame(s), oldest first (default: the simulator's start frame for the seed).")
+    @Option(parsing: .upToNextOption, help: "Prompt PNG frame(s), oldest first, any size (centre-cropped and area-averaged to the model's frame). Default: the weights folder's prompts/*.png, the seed picking one, else the simulator's start frame for the seed.")
     var prompt: [String] = []
 
     @Option(help: "MaskGIT iterations per frame.")
@@ -78,8 +79,8 @@ struct ModelWorldOptions: ParsableArguments {
 enum ModelWorldLoader {
     /// The prompt named in an identity: "sim-start" (the simulator's first frame for the
     /// seed) or PNG files.
-    static func prompt(files: [String]) throws -> WorldPrompt {
-        if files.isEmpty { return simulatorStartPrompt() }
+    static func prompt(files: [String], weights: String) throws -> WorldPrompt {
+        if files.isEmpty { return try weightsPrompts(weights) ?? simulatorStartPrompt() }
         let absolute = files.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var frames: [Frame] = []
         for path in absolute {
@@ -97,6 +98,31 @@ enum ModelWorldLoader {
         }
     }
 
+    /// Name prefix of the prompts shipped in a weights folder (a world of another game's
+    /// footage has no simulator to draw its first frame).
+    static let weightsPromptsName = "weights-prompts"
+
+    /// The weights folder's prompts/*.png (sorted by name), one a seed (seed modulo their
+    /// count), or nil when the folder has none. Named by a hash of all their pixels, so that
+    /// a trace recorded with other prompts does not replay.
+    static func weightsPrompts(_ weights: String) throws -> WorldPrompt? {
+        let folder = (weights as NSString).appendingPathComponent("prompts")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        let paths = names.filter { $0.lowercased().hasSuffix(".png") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+        guard !paths.isEmpty else { return nil }
+        var frames: [Frame] = []
+        var hasher = FNV1a64()
+        for path in paths {
+            let frame: Frame
+            do { frame = try PNG.read(path) } catch { throw ModelWorldError.badPrompt("\(error)") }
+            hasher.add(frame.pixels)
+            frames.append(frame)
+        }
+        return WorldPrompt(name: "\(weightsPromptsName):\(frames.count):\(hasher.hex)") { seed in
+            [frames[Int(seed % UInt64(frames.count))]]
+        }
+    }
+
     static func load(weights: String, promptFiles: [String], settings: WorldModelSettings, seed: UInt64) throws -> WorldModel {
         func file(_ name: String) -> String { (weights as NSString).appendingPathComponent(name) }
         for name in ["tokenizer.safetensors", "dynamics.safetensors"] where !FileManager.default.fileExists(atPath: file(name)) {
@@ -104,7 +130,7 @@ enum ModelWorldLoader {
         }
         let keyMap = FileManager.default.fileExists(atPath: file("keymap.json")) ? file("keymap.json") : nil
         return try WorldModel.load(tokenizerPath: file("tokenizer.safetensors"), dynamicsPath: file("dynamics.safetensors"),
-                                   keyMapPath: keyMap, settings: settings, prompt: try prompt(files: promptFiles), seed: seed)
+                                   keyMapPath: keyMap, settings: settings, prompt: try prompt(files: promptFiles, weights: weights), seed: seed)
     }
 }
 
@@ -122,7 +148,9 @@ extension ModelWorldLoader {
               let dynamicsWindow = Int(try need("dynamics_window")), let decoderWindow = Int(try need("decoder_window")) else {
             throw TraceError.worldMismatch(traceName, reason: "its sampling settings (iterations, temperature, windows) are not valid numbers")
         }
-        let files = try need("prompt") == "sim-start" ? [] : (id["prompt_files"] ?? "").split(separator: "\n").map(String.init)
+        let promptName = try need("prompt")
+        let isDefaultPrompt = promptName == "sim-start" || promptName.hasPrefix(weightsPromptsName + ":")
+        let files = isDefaultPrompt ? [] : (id["prompt_files"] ?? "").split(separator: "\n").map(String.init)
         let settings = WorldModelSettings(maskGIT: MaskGITSettings(iterations: iterations, temperature: temperature),
                                           dynamicsWindow: dynamicsWindow, decoderWindow: decoderWindow)
         // The same limits as the command line's, checked before any weights are loaded.

@@ -124,6 +124,43 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertTrue(output.contains("either --actions or --actions-from"), output)
     }
 
+    /// A world of another game's footage ships its prompts in prompts/*.png: without
+    /// --prompt the seed picks one (seed modulo their count), any size; the trace replays.
+    func testTheWeightsFolderPromptsAreTheDefaultAndTheSeedPicksOne() throws {
+        let prompts = directory + "/weights/prompts"
+        try FileManager.default.createDirectory(atPath: prompts, withIntermediateDirectories: true)
+        var g = RandomGenerator(seed: 11)
+        for (name, size) in [("a.png", 8), ("b.png", 16)] {
+            try PNG.write(Frame(width: size, height: size, pixels: (0..<(size * size * 3)).map { _ in UInt8(g.nextInt(256)) }),
+                          to: prompts + "/" + name)
+        }
+        try Data("not a picture".utf8).write(to: URL(fileURLWithPath: prompts + "/notes.txt"))
+        var firstFrames: [UInt64: Data] = [:]
+        for seed: UInt64 in [0, 1, 2] {
+            let (status, output) = try run(["generate", "--actions", "0,1", "--seed", "\(seed)", "--out", "s\(seed)"])
+            XCTAssertEqual(status, 0, output)
+            firstFrames[seed] = FileManager.default.contents(atPath: directory + "/s\(seed)/frame_00000.png")
+        }
+        XCTAssertEqual(firstFrames[0], firstFrames[2], "seeds 0 and 2 pick a.png")
+        XCTAssertNotEqual(firstFrames[0], firstFrames[1], "seed 1 picks b.png")
+        let trace = try Trace.load(directory + "/s1/trace.json")
+        XCTAssertTrue(trace.world.identity["prompt"]?.hasPrefix("weights-prompts:2:") == true, "\(trace.world.identity)")
+        var (status, output) = try run(["replay", "s1/trace.json", "--out", "r1"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(try pngs("r1"), try pngs("s1").filter { $0.key.hasSuffix(".png") })
+        // Other prompts in the folder: the trace no longer matches, and says so.
+        try PNG.write(Frame(width: 8, height: 8, pixels: [UInt8](repeating: 7, count: 192)), to: prompts + "/c.png")
+        (status, output) = try run(["replay", "s1/trace.json", "--out", "r2"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("identity \"prompt\""), output)
+        // A damaged prompt is one error line, not a crash.
+        try Data("\u{89}PNG broken".utf8).write(to: URL(fileURLWithPath: prompts + "/c.png"))
+        (status, output) = try run(["generate", "--actions", "0", "--out", "bad"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("bad prompt") && output.contains("c.png"), output)
+        XCTAssertFalse(output.contains("Fatal error"), output)
+    }
+
     func testNonEmptyOutNeedsForceAndThenReplacesOnlyItsOwnFiles() throws {
         let args = ["generate", "--prompt", "prompt.png", "--seed", "3", "--out", "gen", "--actions"]
         var (status, output) = try run(args + ["0,1,2,3"])
