@@ -53,12 +53,8 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
 
     /// Counts, per true action, which latent the LAM gave, over the transitions where the
     /// action was visible (its equivalence class is itself: an action that changes nothing,
-    /// like jump in mid-air, looks like another and would blur the counts), and maps the
-    /// actions to distinct latents: of all one-to-one maps, the one that agrees with the most
-    /// counted transitions. Where each action's most frequent latent is already its own, that
-    /// is the map; where a LAM gives one common latent to several actions (a weak LAM's
-    /// "default" code), each of them still gets the latent that sets it apart. With more
-    /// actions than latents, each action takes its most frequent latent (ties: the lower index).
+    /// like jump in mid-air, looks like another and would blur the counts), and maps each
+    /// action to its most frequent latent (ties: the lower index).
     ///
     /// `latents`, `actions` and `classes` are per transition; `actionNames[a]` names true action a.
     public static func compute(latents: [Int], actions: [Int], classes: [Int], actionNames: [String],
@@ -73,48 +69,16 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         }
         guard transitions > 0 else { throw KeyMapError.noVisibleTransitions }
         var map = LatentKeyMap(latentActions: latentActions, controls: [:], transitions: transitions, source: source)
-        // Actions never visible stay unmapped.
-        let seen = actionNames.indices.filter { counts[$0].reduce(0, +) > 0 }
-        let latentOf = seen.count <= latentActions && seen.count <= maxAssignedActions
-            ? oneToOneAssignment(seen.map { counts[$0] }, latents: latentActions)
-            : seen.map { a in counts[a].indices.max { counts[a][$0] < counts[a][$1] || (counts[a][$0] == counts[a][$1] && $0 > $1) }! }
-        for (a, name) in actionNames.enumerated() { map.counts[name] = counts[a] }
-        for (a, latent) in zip(seen, latentOf) {
-            map.controls[actionNames[a]] = latent
-            map.confidence[actionNames[a]] = Double(counts[a][latent]) / Double(counts[a].reduce(0, +))
+        for (a, name) in actionNames.enumerated() {
+            let row = counts[a]
+            map.counts[name] = row
+            let total = row.reduce(0, +)
+            guard total > 0 else { continue }  // never visible: leave the control unmapped
+            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            map.controls[name] = best
+            map.confidence[name] = Double(row[best]) / Double(total)
         }
         return map
-    }
-
-    /// Most actions the exact one-to-one assignment takes (its table has 2^actions rows).
-    static let maxAssignedActions = 16
-
-    /// The distinct latent of each row that maximises the summed counts: dynamic programming
-    /// over the latents in order and the set of rows already given one (exact; rows ≤ latents).
-    /// Ties go to the lower latent for the earlier row.
-    static func oneToOneAssignment(_ rows: [[Int]], latents: Int) -> [Int] {
-        let n = rows.count, full = (1 << n) - 1
-        // best[l][mask]: most counts with latents l..<latents left for the rows not in mask.
-        var best = [[Int]](repeating: [Int](repeating: Int.min, count: full + 1), count: latents + 1)
-        best[latents][full] = 0
-        for l in stride(from: latents - 1, through: 0, by: -1) {
-            for mask in 0...full {
-                var value = best[l + 1][mask]  // latent l unused
-                for r in 0..<n where mask & (1 << r) == 0 && best[l + 1][mask | (1 << r)] != Int.min {
-                    value = max(value, rows[r][l] + best[l + 1][mask | (1 << r)])
-                }
-                best[l][mask] = value
-            }
-        }
-        // Walk the table forward: give latent l to the first row whose choice keeps the optimum.
-        var assignment = [Int](repeating: 0, count: n), mask = 0
-        for l in 0..<latents where mask != full {
-            if let r = (0..<n).first(where: { mask & (1 << $0) == 0 && best[l + 1][mask | (1 << $0)] != Int.min
-                                              && rows[$0][l] + best[l + 1][mask | (1 << $0)] == best[l][mask] }) {
-                assignment[r] = l; mask |= 1 << r
-            }
-        }
-        return assignment
     }
 
     /// The control names mapped to latent `index`, in `Control.all` order.

@@ -298,33 +298,4 @@ final class LatentKeyMapTests: XCTestCase {
             XCTAssertEqual($0 as? KeyMapError, .noVisibleTransitions)
         }
     }
-
-    /// A weak LAM gives one common latent to most transitions: the map still gives each
-    /// action the latent that sets it apart, the one-to-one map with the most agreement
-    /// (checked against every one-to-one map), and matches the old per-action majority where
-    /// that was one-to-one already.
-    func testActionsSharingACommonLatentGetDistinctLatents() throws {
-        // Rows: noop, left, right, jump (CoinRun-like counts; latent 0 is the majority of three rows).
-        let table = [[1619, 257, 80, 121, 83], [1162, 197, 103, 25, 646], [910, 339, 77, 752, 27], [531, 201, 389, 60, 68]]
-        var latents: [Int] = [], actions: [Int] = []
-        for (a, row) in table.enumerated() {
-            for (l, n) in row.enumerated() { latents += Array(repeating: l, count: n); actions += Array(repeating: a, count: n) }
-        }
-        let names = Array(Control.all.prefix(4))
-        let map = try LatentKeyMap.compute(latents: latents, actions: actions, classes: actions, actionNames: names, latentActions: 5)
-        XCTAssertEqual(names.map { map.controls[$0]! }, [0, 4, 3, 2])
-        XCTAssertEqual(Set(map.controls.values).count, 4)
-        XCTAssertEqual(map.confidence["left"]!, 646.0 / Double(table[1].reduce(0, +)), accuracy: 1e-12)
-        // Exhaustively: no one-to-one map agrees with more transitions.
-        func agreement(_ m: [Int]) -> Int { m.enumerated().map { table[$0.offset][$0.element] }.reduce(0, +) }
-        var bestByHand = 0
-        for a in 0..<5 { for b in 0..<5 where b != a { for c in 0..<5 where c != a && c != b { for d in 0..<5 where ![a, b, c].contains(d) {
-            bestByHand = max(bestByHand, agreement([a, b, c, d]))
-        } } } }
-        XCTAssertEqual(agreement(names.map { map.controls[$0]! }), bestByHand)
-        // More actions than latents: each takes its majority latent, shared.
-        let shared = try LatentKeyMap.compute(latents: latents.map { min($0, 2) }, actions: actions, classes: actions,
-                                              actionNames: names, latentActions: 3)
-        XCTAssertEqual(names.map { shared.controls[$0]! }, [0, 0, 0, 0])
-    }
 }
