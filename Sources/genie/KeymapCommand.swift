@@ -7,8 +7,7 @@ import GenieTraining
 import Platformer
 
 /// `genie keymap`: names the latent actions. Runs the LAM on simulator episodes whose true
-/// actions are known and gives each control a latent of its own: the one-to-one map that
-/// agrees with the most transitions (LatentKeyMap.compute).
+/// actions are known and maps each control to the latent the LAM gives it most often.
 struct KeymapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keymap",

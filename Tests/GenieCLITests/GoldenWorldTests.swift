@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import GenieMedia
 
-/// The shipped world in weights/ against frames it made when it was committed: a seeded,
+/// The shipped worlds (weights/, weights/coinrun/) against frames they made when they were committed: a seeded,
 /// greedy (temperature 0) rollout from the simulator's start frame, right, right, jump,
 /// noop, noop, left. Guards the whole inference path (weights, tokenizer, cached dynamics,
 /// MaskGIT, decoder) against silent changes. A rare flip of one token between BLAS kernels
@@ -11,10 +11,26 @@ final class GoldenWorldTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func testShippedWorldMakesItsRecordedRollout() throws {
-        let golden = Self.repository.appendingPathComponent("Tests/GenieCLITests/Golden").path
+        try checkRecordedRollout(weights: "weights", golden: "Tests/GenieCLITests/Golden")
+    }
+
+    /// The CoinRun world (weights/coinrun) from its default prompt for seed 5 (prompts/, one
+    /// of its held-out level starts), which frame 0 must reconstruct.
+    func testShippedCoinRunWorldMakesItsRecordedRollout() throws {
+        try checkRecordedRollout(weights: "weights/coinrun", golden: "Tests/GenieCLITests/Golden/coinrun")
+        let prompt = try PNG.read(Self.repository.appendingPathComponent("weights/coinrun/prompts/level_900005.png").path)
+        let frame0 = try PNG.read(Self.repository.appendingPathComponent("Tests/GenieCLITests/Golden/coinrun/frame_00000.png").path)
+        let mse = zip(prompt.pixels, frame0.pixels).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(prompt.pixels.count)
+        XCTAssertGreaterThan(10 * log10(255 * 255 / mse), 20, "frame 0 is the tokenizer's reconstruction of the seed's prompt")
+    }
+
+    /// `genie generate` with the weights in `weights` (relative to the repository) makes the
+    /// frames recorded in `golden`: a seeded, greedy rollout of right, right, jump, noop, noop, left.
+    func checkRecordedRollout(weights: String, golden goldenFolder: String) throws {
+        let golden = Self.repository.appendingPathComponent(goldenFolder).path
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("genie-golden-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let (status, output) = try GenieExecutable.run(["generate", "--weights", Self.repository.appendingPathComponent("weights").path,
+        let (status, output) = try GenieExecutable.run(["generate", "--weights", Self.repository.appendingPathComponent(weights).path,
                                                         "--actions", "right,right,jump,noop,noop,left", "--seed", "5",
                                                         "--temperature", "0", "--out", out])
         XCTAssertEqual(status, 0, output)
@@ -23,9 +39,9 @@ final class GoldenWorldTests: XCTestCase {
             let expected = try PNG.read(golden + name), made = try PNG.read(out + name)
             XCTAssertEqual([made.width, made.height], [64, 64])
             let meanDifference = zip(expected.pixels, made.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) } / expected.pixels.count
-            XCTAssertLessThan(meanDifference, 3, "frame \(t) drifted from the recorded rollout")
+            XCTAssertLessThan(meanDifference, 3, "\(weights): frame \(t) drifted from the recorded rollout")
         }
         // The rollout moves: the jump and the scrolling change the frames.
-        XCTAssertNotEqual(try PNG.read(golden + "/frame_00000.png"), try PNG.read(golden + "/frame_00003.png"))
+        XCTAssertNotEqual(try PNG.read(golden + "/frame_00000.png"), try PNG.read(golden + "/frame_00006.png"))
     }
 }
