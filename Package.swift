@@ -78,6 +78,6 @@ let package = Package(
         .testTarget(name: "PlatformerTests", dependencies: ["Platformer", "GenieMedia"]),
         .testTarget(name: "GenieTerminalTests", dependencies: ["GenieTerminal", "GenieMedia", "GenieTensor"]),
         // End-to-end tests that run the built `genie` executable.
-        .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieWorld", "GenieTensor", "Platformer"], exclude: ["Golden"]),
+        .testTarget(name: "GenieCLITests", dependencies: ["genie", "GenieMedia", "GenieModels", "GenieWorld", "GenieTensor", "GenieTraining", "Platformer"], exclude: ["Golden"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import GenieMedia
+import GenieTraining
 
 /// The shipped worlds (weights/, weights/coinrun/) against frames they made when they were committed: a seeded,
 /// greedy (temperature 0) rollout from the simulator's start frame, right, right, jump,
@@ -20,8 +21,7 @@ final class GoldenWorldTests: XCTestCase {
         try checkRecordedRollout(weights: "weights/coinrun", golden: "Tests/GenieCLITests/Golden/coinrun")
         let prompt = try PNG.read(Self.repository.appendingPathComponent("weights/coinrun/prompts/level_900005.png").path)
         let frame0 = try PNG.read(Self.repository.appendingPathComponent("Tests/GenieCLITests/Golden/coinrun/frame_00000.png").path)
-        let mse = zip(prompt.pixels, frame0.pixels).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(prompt.pixels.count)
-        XCTAssertGreaterThan(10 * log10(255 * 255 / mse), 20, "frame 0 is the tokenizer's reconstruction of the seed's prompt")
+        XCTAssertGreaterThan(psnr(prompt, frame0), 20, "frame 0 is the tokenizer's reconstruction of the seed's prompt")
     }
 
     /// `genie generate` with the weights in `weights` (relative to the repository) makes the
