@@ -61,9 +61,14 @@ public struct WorldPrompt {
 
     /// Fixed frames, whatever the seed; named by a hash of their pixels.
     public static func fixed(_ frames: [Frame], files: [String] = []) -> WorldPrompt {
+        WorldPrompt(name: "frames:\(frames.count):\(pixelHash(frames))", files: files) { _ in frames }
+    }
+
+    /// FNV-1a-64 of the frames' pixels, in order: what names a prompt in a trace.
+    public static func pixelHash(_ frames: [Frame]) -> String {
         var hasher = FNV1a64()
         for f in frames { hasher.add(f.pixels) }
-        return WorldPrompt(name: "frames:\(frames.count):\(hasher.hex)", files: files) { _ in frames }
+        return hasher.hex
     }
 }
 

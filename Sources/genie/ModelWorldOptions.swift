@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
-import GenieSupport
 import GenieWorld
 import Platformer
 
@@ -82,11 +81,14 @@ enum ModelWorldLoader {
     static func prompt(files: [String], weights: String) throws -> WorldPrompt {
         if files.isEmpty { return try weightsPrompts(weights) ?? simulatorStartPrompt() }
         let absolute = files.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        var frames: [Frame] = []
-        for path in absolute {
-            do { frames.append(try PNG.read(path)) } catch { throw ModelWorldError.badPrompt("\(error)") }
+        return .fixed(try readPromptFrames(absolute), files: absolute)
+    }
+
+    /// The PNG frames at `paths`; the first unreadable one is a `badPrompt` naming it.
+    static func readPromptFrames(_ paths: [String]) throws -> [Frame] {
+        try paths.map { path in
+            do { return try PNG.read(path) } catch { throw ModelWorldError.badPrompt("\(error)") }
         }
-        return .fixed(frames, files: absolute)
     }
 
     /// The simulator's start frame for the seed: a different level for every seed.
@@ -110,15 +112,8 @@ enum ModelWorldLoader {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
         let paths = names.filter { $0.lowercased().hasSuffix(".png") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
         guard !paths.isEmpty else { return nil }
-        var frames: [Frame] = []
-        var hasher = FNV1a64()
-        for path in paths {
-            let frame: Frame
-            do { frame = try PNG.read(path) } catch { throw ModelWorldError.badPrompt("\(error)") }
-            hasher.add(frame.pixels)
-            frames.append(frame)
-        }
-        return WorldPrompt(name: "\(weightsPromptsName):\(frames.count):\(hasher.hex)") { seed in
+        let frames = try readPromptFrames(paths)
+        return WorldPrompt(name: "\(weightsPromptsName):\(frames.count):\(WorldPrompt.pixelHash(frames))") { seed in
             [frames[Int(seed % UInt64(frames.count))]]
         }
     }
