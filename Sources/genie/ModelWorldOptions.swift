@@ -109,7 +109,13 @@ enum ModelWorldLoader {
     /// a trace recorded with other prompts does not replay.
     static func weightsPrompts(_ weights: String) throws -> WorldPrompt? {
         let folder = (weights as NSString).appendingPathComponent("prompts")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else { return nil }
+        // A `prompts` file is a mistake to name, not a reason to play another prompt.
+        guard isFolder.boolValue else { throw ModelWorldError.badPrompt("\(folder) is a file, not a folder of PNG frames") }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw ModelWorldError.badPrompt("cannot read the folder \(folder)")
+        }
         let paths = names.filter { $0.lowercased().hasSuffix(".png") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
         guard !paths.isEmpty else { return nil }
         let frames = try readPromptFrames(paths)

@@ -159,6 +159,13 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(output.contains("bad prompt") && output.contains("c.png"), output)
         XCTAssertFalse(output.contains("Fatal error"), output)
+        // A file named prompts is refused, not passed over for the simulator's start frame.
+        try FileManager.default.removeItem(atPath: prompts)
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: prompts))
+        (status, output) = try run(["generate", "--actions", "0", "--out", "file"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("bad prompt") && output.contains("is a file, not a folder"), output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/file/frame_00000.png"))
     }
 
     func testNonEmptyOutNeedsForceAndThenReplacesOnlyItsOwnFiles() throws {
