@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieSupport
 import GenieWorld
 import Platformer
 
@@ -113,8 +114,9 @@ enum ModelWorldLoader {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else { return nil }
         // A `prompts` file is a mistake to name, not a reason to play another prompt.
         guard isFolder.boolValue else { throw ModelWorldError.badPrompt("\(folder) is a file, not a folder of PNG frames") }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
-            throw ModelWorldError.badPrompt("cannot read the folder \(folder)")
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            throw ModelWorldError.badPrompt("cannot read \(ErrorMessage.fileSystemReason(error) ?? "\(folder): \(error)")")
         }
         let paths = names.filter { $0.lowercased().hasSuffix(".png") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
         guard !paths.isEmpty else { return nil }
