@@ -3,21 +3,27 @@
 model that reads one transition (docs/coinrun.md, section 3).
 
 For each visible transition (the `class` column of record_coinrun.py --classes; every
-transition when the column is missing) of the first 40 episodes under ROOT: the
+transition when the column is missing) of the first 40 (or EPISODES) episodes under ROOT: the
 whole-frame shift (dx, dy within ±1/8 x ±3/32 of the frame's side: ±8 x ±6 px at 64x64) that best maps frame t onto frame t+1, and
 its change from the transition before. A lookup table from those four numbers to the key
 is fitted on the first half of the transitions and scored on the second half, for the
 6 controls, for the direction alone (left / none / right) and for jump or not.
 
-    python tools/coinrun_probe.py runs/coinrun/heldout-roamer     (needs numpy and Pillow)
+Beside it, the same transitions read from the player's sprite: the camera keeps the
+player at the frame's centre, so a softmax regression on the central 8x8 pixels of
+frames t-1, t and t+1 (and their differences), fitted and scored on the same halves, says
+how much of the key the sprite shows (which way it faces, how it moves).
+
+    python tools/coinrun_probe.py runs/coinrun/heldout-roamer [EPISODES]     (needs numpy and Pillow)
 """
 import csv
 import os
 import sys
 from collections import Counter, defaultdict
 
-if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
-    sys.exit("usage: coinrun_probe.py EPISODES_FOLDER (a folder of episode_NNNNN folders with actions.csv)")
+if len(sys.argv) not in (2, 3) or not os.path.isdir(sys.argv[1]) or (len(sys.argv) == 3 and not sys.argv[2].isdigit()):
+    sys.exit("usage: coinrun_probe.py EPISODES_FOLDER [EPISODES] (a folder of episode_NNNNN folders with actions.csv; "
+             "reads the first EPISODES of them, default 40)")
 try:
     import numpy as np
     from PIL import Image
@@ -42,10 +48,10 @@ def best_shift(a, b):
     return best[1], best[2]
 
 
-def transitions(root):
-    """(features, control) of the visible transitions with a transition before them."""
+def transitions(root, episodes):
+    """(shift features, central pixels, control) of the visible transitions with a transition before them."""
     rows = []
-    for episode in sorted(os.listdir(root))[:40]:
+    for episode in sorted(d for d in os.listdir(root) if d.startswith("episode_"))[:episodes]:
         folder = os.path.join(root, episode)
         actions = list(csv.DictReader(open(os.path.join(folder, "actions.csv"))))
         names = sorted(f for f in os.listdir(folder) if f.endswith(".png"))
@@ -56,24 +62,50 @@ def transitions(root):
             if "class" in row and row["class"] != row["action"]:
                 continue  # the key changed nothing visible: no model of the video can tell it
             (px, py), (dx, dy) = shifts[t - 1], shifts[t]
-            rows.append(((dx, dy, dx - px, dy - py), int(row["action"])))
+            rows.append(((dx, dy, dx - px, dy - py), central_pixels(frames[t - 1:t + 2]), int(row["action"])))
     return rows
+
+
+def central_pixels(frames, side=8):
+    """The central side x side pixels of frames t-1, t, t+1, their two changes, in [0, 1]."""
+    h, w = frames[0].shape[:2]
+    top, left = (h - side) // 2, (w - side) // 2
+    a, b, c = (f[top:top + side, left:left + side].ravel() / 255 for f in frames)
+    return np.concatenate([a, b, c, b - a, c - b])
+
+
+def regression_accuracy(rows, label, classes, steps=400, rate=0.5, decay=1e-2):
+    """Softmax regression on the central pixels: fitted on the first half, scored on the second."""
+    half = len(rows) // 2
+    x = np.array([r[1] for r in rows]); y = np.array([label(r[2]) for r in rows])
+    mean, scale = x[:half].mean(0), x[:half].std(0) + 1e-3
+    x = (x - mean) / scale
+    weights, bias = np.zeros((x.shape[1], classes)), np.zeros(classes)
+    target = np.eye(classes)[y[:half]]
+    for _ in range(steps):
+        z = x[:half] @ weights + bias
+        p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+        g = (p - target) / half
+        weights -= rate * (x[:half].T @ g + decay * weights); bias -= rate * g.sum(0)
+    return float(((x[half:] @ weights + bias).argmax(1) == y[half:]).mean())
 
 
 def lookup_accuracy(rows, label):
     half = len(rows) // 2
     table = defaultdict(Counter)
-    for features, control in rows[:half]:
+    for features, _, control in rows[:half]:
         table[features][label(control)] += 1
-    fallback = Counter(label(c) for _, c in rows[:half]).most_common(1)[0][0]
+    fallback = Counter(label(c) for _, _, c in rows[:half]).most_common(1)[0][0]
     test = rows[half:]
-    right = sum((table[f].most_common(1)[0][0] if table[f] else fallback) == label(c) for f, c in test)
-    majority = sum(label(c) == fallback for _, c in test)
+    right = sum((table[f].most_common(1)[0][0] if table[f] else fallback) == label(c) for f, _, c in test)
+    majority = sum(label(c) == fallback for _, _, c in test)
     return right / len(test), majority / len(test)
 
 
-rows = transitions(sys.argv[1])
+rows = transitions(sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3 else 40)
 print(f"visible transitions {len(rows)}")
-for name, label in (("controls", lambda c: c), ("direction", DIRECTION.get), ("jump", JUMP.get)):
+for name, label, classes in (("controls", lambda c: c, 6), ("direction", lambda c: DIRECTION[c] + 1, 3),
+                             ("jump", JUMP.get, 2)):
     accuracy, majority = lookup_accuracy(rows, label)
-    print(f"{name}: lookup {accuracy:.3f}, majority class {majority:.3f}")
+    sprite = regression_accuracy(rows, label, classes)
+    print(f"{name}: lookup {accuracy:.3f}, central pixels {sprite:.3f}, majority class {majority:.3f}")
