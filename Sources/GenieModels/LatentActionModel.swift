@@ -22,42 +22,10 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// are still sky; what an action decides (which way the scene shifts, whether the
     /// player rises) is all in the few that change.
     public var changedPixelWeight: Float?
-    /// Weight of the pixels in the frame's central `centerBox`×`centerBox` pixels, against 1
-    /// elsewhere (absent = 1), times the changed-pixel weight. Where the camera follows the
-    /// player (CoinRun), the player's sprite stays at the centre and the key shows in it
-    /// (which way it faces, how it moves), while the scrolling scene changes everywhere.
-    public var centerWeight: Float?
-    public var centerBox: Int?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
     public init() {}
-
-    /// Whether the reconstruction loss weighs some pixels more than others.
-    public var weighsPixels: Bool { (changedPixelWeight ?? 1) != 1 || ((centerWeight ?? 1) != 1 && (centerBox ?? 0) > 0) }
-
-    /// The weight of one pixel value in the reconstruction loss, before scaling to mean 1.
-    public func pixelWeight(changed: Bool, central: Bool) -> Float {
-        (changed ? changedPixelWeight ?? 1 : 1) * (central ? centerWeight ?? 1 : 1)
-    }
-
-    /// The mean of `pixelWeight` over the pixel values that `counts` counted.
-    public func meanPixelWeight(_ counts: PixelCounts) -> Float {
-        let changedOnly = counts.changed - counts.changedCentral, centralOnly = counts.central - counts.changedCentral
-        let neither = counts.total - counts.changed - centralOnly
-        let sum = Double(pixelWeight(changed: true, central: true)) * Double(counts.changedCentral)
-            + Double(pixelWeight(changed: true, central: false)) * Double(changedOnly)
-            + Double(pixelWeight(changed: false, central: true)) * Double(centralOnly) + Double(neither)
-        return Float(sum / Double(max(counts.total, 1)))
-    }
-
-    /// Whether value `index` of one frame [H, W, C] lies in the central box.
-    func isCentral(_ index: Int) -> Bool {
-        guard let box = centerBox, box > 0 else { return false }
-        let y = index / (frameWidth * channels), x = (index / channels) % frameWidth
-        let top = (frameHeight - box) / 2, left = (frameWidth - box) / 2
-        return y >= top && y < top + box && x >= left && x < left + box
-    }
 
     /// Values per patch token the encoder reads: the change and its two direction products
     /// (see `LatentActionModel.motion`), each p²·C values.
@@ -65,7 +33,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
-        case changedPixelWeight, centerWeight, centerBox, encoder, decoder
+        case changedPixelWeight, encoder, decoder
         // What the encoder reads: always "motion" now. Checkpoints made before the key existed
         // say it with `encoderReadsMotion`; the first LAMs (neither key) read changes only.
         case encoderInput, encoderReadsFrames, encoderReadsMotion
@@ -96,8 +64,6 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
             throw ModelConfigurationError("this LAM's decoder sees no past frames, a variant genie no longer supports")
         }
         changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
-        centerWeight = try c.decodeIfPresent(Float.self, forKey: .centerWeight)
-        centerBox = try c.decodeIfPresent(Int.self, forKey: .centerBox)
         encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
         self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
     }
@@ -114,8 +80,6 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
         try c.encode(Self.encoderInput, forKey: .encoderInput)
         try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
-        try c.encodeIfPresent(centerWeight, forKey: .centerWeight)
-        try c.encodeIfPresent(centerBox, forKey: .centerBox)
         try c.encode(self.encoder, forKey: .encoder)
         try c.encode(decoder, forKey: .decoder)
     }
@@ -240,10 +204,11 @@ public final class LatentActionModel: Module {
     /// length with cosine codes). A warm-up phase: through a continuous latent the decoder's
     /// gradient reaches the encoder whole, so the two learn to pass the motion (which way
     /// as well as whether) before k-means turns the latents into 8 codes.
-    /// `pixelCounts`: with weighted pixels, the counts of the whole batch when `frames` is one
-    /// share of it (data-parallel training), so that the weights are scaled as for the whole
-    /// batch; default: those of `frames`.
-    public func trainingLoss(_ frames: Tensor, continuous: Bool = false, pixelCounts: PixelCounts? = nil) -> LatentActionOutput {
+    /// `changedPixels`: with a changed-pixel weight, the changed and all pixels of the whole
+    /// batch when `frames` is one share of it (data-parallel training), so that the weights
+    /// are scaled as for the whole batch; default: those of `frames`.
+    public func trainingLoss(_ frames: Tensor, continuous: Bool = false,
+                             changedPixels: (changed: Int, total: Int)? = nil) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
         var q = quantizer(z)
@@ -255,44 +220,34 @@ public final class LatentActionModel: Module {
         let prediction = decode(pastFrames: past, actionVectors: q.vectors)
         let mse = meanSquaredError(prediction, future)
         var reconstruction = mse
-        if config.weighsPixels {
+        if let weight = config.changedPixelWeight, weight != 1 {
             // √w on both sides: mean(w·(x̂ − x)²), with w scaled to mean 1 so the loss keeps its size.
-            let meanWeight = config.meanPixelWeight(pixelCounts ?? self.pixelCounts(frames))
-            let w = Tensor(shape: future.shape), frameSize = future.count / max(future.shape[0] * future.shape[1], 1)
+            let w = Tensor(shape: future.shape)
             let before = past.data
-            for i in 0..<w.count {
-                let raw = config.pixelWeight(changed: abs(future.data[i] - before[i]) > Self.changeThreshold,
-                                             central: config.isCentral(i % frameSize))
-                w.data[i] = (raw / meanWeight).squareRoot()
-            }
+            for i in 0..<w.count { w.data[i] = abs(future.data[i] - before[i]) > 0.5 / 255 ? weight : 1 }
+            // Counted in integers, so that shares of a batch add up to the batch exactly.
+            let (changed, total) = changedPixels ?? Self.changedPixels(frames)
+            let meanWeight = Float((Double(weight) * Double(changed) + Double(total - changed)) / Double(max(total, 1)))
+            for i in 0..<w.count { w.data[i] = (w.data[i] / meanWeight).squareRoot() }
             reconstruction = meanSquaredError(mul(prediction, w), mul(future, w))
         }
         return LatentActionOutput(loss: add(reconstruction, q.loss), reconstructionError: mse.item, prediction: prediction,
                                   latents: z, actions: q.indices)
     }
 
-    /// A pixel value changed when it differs from the frame before by more than half a level.
-    static let changeThreshold: Float = 0.5 / 255
-
-    /// The pixel values of frames 1… of `frames` [B, T, H, W, C] by the weights the
-    /// reconstruction loss gives them. Counted in integers, so that the counts of a batch's
-    /// shares add up to the batch's exactly.
-    public func pixelCounts(_ frames: Tensor) -> PixelCounts {
+    /// Pixel values of frames 1… of `frames` [B, T, H, W, 3] that differ from the frame before
+    /// by more than half a level (the changed pixels the reconstruction loss weights), and all
+    /// pixel values of those frames.
+    public static func changedPixels(_ frames: Tensor) -> (changed: Int, total: Int) {
         let (b, t) = (frames.shape[0], frames.shape[1]), frameSize = frames.count / max(b * t, 1)
-        var counts = PixelCounts(changed: 0, changedCentral: 0, central: 0, total: b * (t - 1) * frameSize)
-        let central = (0..<frameSize).map(config.isCentral)
-        let centralPerFrame = central.filter { $0 }.count
+        var changed = 0
         for clip in 0..<b {
             for time in 1..<t {
                 let now = frames.data + (clip * t + time) * frameSize, before = now - frameSize
-                counts.central += centralPerFrame
-                for i in 0..<frameSize where abs(now[i] - before[i]) > Self.changeThreshold {
-                    counts.changed += 1
-                    if central[i] { counts.changedCentral += 1 }
-                }
+                for i in 0..<frameSize where abs(now[i] - before[i]) > 0.5 / 255 { changed += 1 }
             }
         }
-        return counts
+        return (changed, b * (t - 1) * frameSize)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -301,21 +256,6 @@ public final class LatentActionModel: Module {
             + scoped("decoderPatchEmbedding", decoderPatchEmbedding) + scoped("decoderPositions", decoderPositions)
             + scoped("actionEmbedding", actionEmbedding) + scoped("decoder", decoder) + scoped("toPixels", toPixels)
     }
-}
-
-/// Pixel values of a batch by their weight in the LAM's reconstruction loss: changed from
-/// the frame before, in the central box, both, and all.
-public struct PixelCounts: Equatable, Sendable {
-    public var changed: Int
-    public var changedCentral: Int
-    public var central: Int
-    public var total: Int
-
-    public init(changed: Int, changedCentral: Int, central: Int, total: Int) {
-        self.changed = changed; self.changedCentral = changedCentral; self.central = central; self.total = total
-    }
-
-    public var values: [Int] { [changed, changedCentral, central, total] }
 }
 
 /// What one LAM training forward produces.

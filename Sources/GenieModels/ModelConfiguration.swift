@@ -106,8 +106,6 @@ extension LatentActionConfig: ModelConfiguration {
         try ConfigurationBounds.check("latentDimension", latentDimension, in: ConfigurationBounds.codeDimension)
         try ConfigurationBounds.check("commitment", commitment, in: 0...1000)
         if let changedPixelWeight { try ConfigurationBounds.check("changedPixelWeight", changedPixelWeight, in: 1...1_000_000) }
-        if let centerWeight { try ConfigurationBounds.check("centerWeight", centerWeight, in: 1...1_000_000) }
-        if let centerBox { try ConfigurationBounds.check("centerBox", centerBox, in: 0...min(frameWidth, frameHeight)) }
         try encoder.validate("encoder")
         try decoder.validate("decoder")
     }

@@ -94,13 +94,14 @@ public final class LatentActionTask: TrainingTask {
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
         let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
-        // The pixel weights are scaled by the whole batch's counts.
-        var pixelCounts: PixelCounts? = nil
-        if group.size > 1, lam.config.weighsPixels {
-            let sums = group.allreduceSum(lam.pixelCounts(frames).values.map(Double.init)).map { Int($0) }
-            pixelCounts = PixelCounts(changed: sums[0], changedCentral: sums[1], central: sums[2], total: sums[3])
+        // The changed-pixel weights are scaled by the whole batch's changed pixels.
+        var changedPixels: (changed: Int, total: Int)? = nil
+        if group.size > 1, (lam.config.changedPixelWeight ?? 1) != 1 {
+            let local = LatentActionModel.changedPixels(frames)
+            let sums = group.allreduceSum([Double(local.changed), Double(local.total)])
+            changedPixels = (Int(sums[0]), Int(sums[1]))
         }
-        let out = lam.trainingLoss(frames, continuous: updates < continuousSteps, pixelCounts: pixelCounts)
+        let out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels)
         lastOutput = out
         lastFrames = frames
         let mse = group.mean([out.reconstructionError])[0]

@@ -205,17 +205,11 @@ struct TrainLatentActions: ParsableCommand {
     var clusterCodesUntil = 3000
     @Option(help: "Weight of the pixels that changed from the previous frame in the reconstruction loss (1 = plain MSE).")
     var changedPixelWeight: Float = 10
-    @Option(help: "Weight of the pixels in the frame's central box (--center-box) in the reconstruction loss, times the changed-pixel weight: for games whose camera follows the player, whose sprite then stays at the centre (CoinRun). 1 = off.")
-    var centerWeight: Float = 1
-    @Option(help: "Side in pixels of the central box that --center-weight weighs.")
-    var centerBox = 16
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 1000
 
     func validate() throws {
         guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
-        guard centerWeight >= 1, centerWeight.isFinite else { throw ValidationError("--center-weight must be at least 1") }
-        guard centerBox >= 1 else { throw ValidationError("--center-box must be at least 1 pixel") }
     }
 
     func run() throws {
@@ -226,7 +220,6 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
-        if centerWeight != 1 { config.centerWeight = centerWeight; config.centerBox = min(centerBox, config.frameWidth, config.frameHeight) }
         size.apply(&config.encoder); size.apply(&config.decoder)
         let lam = LatentActionModel(try common.checked(config), seed: common.seed)
         try common.train(LatentActionTask(lam: lam, sampler: sampler, codeClusteringEvery: clusterCodesEvery,

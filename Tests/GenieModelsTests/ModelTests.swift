@@ -302,39 +302,6 @@ final class OverfitTests: XCTestCase {
         XCTAssertNotEqual(weightedError, plain.reconstructionError, accuracy: 1e-6)
     }
 
-    /// With a central box, its pixels weigh centerWeight times more (times the changed-pixel
-    /// weight where they changed), and the weights are scaled to mean 1 over all pixels.
-    func testCenterWeightWeighsTheCentralBox() {
-        let frames = randomFrames(1, 3, seed: 25)
-        for i in 0..<(8 * 8 * 3) where i % 3 == 0 { frames.data[8 * 8 * 3 + i] = frames.data[i] }  // a third of frame 1 unchanged
-        var plainConfig = tinyLatentActionConfig()
-        plainConfig.changedPixelWeight = nil
-        var weightedConfig = plainConfig
-        weightedConfig.changedPixelWeight = 5; weightedConfig.centerWeight = 4; weightedConfig.centerBox = 4
-        let model = LatentActionModel(weightedConfig, seed: 26)
-        let counts = model.pixelCounts(frames)
-        XCTAssertEqual(counts.central, 2 * 4 * 4 * 3, "a 4x4 box of 3 values in each of frames 1 and 2")
-        XCTAssertEqual(counts.total, 2 * 8 * 8 * 3)
-        let plain = withoutGradient { LatentActionModel(plainConfig, seed: 26).trainingLoss(frames) }
-        let weighted = withoutGradient { model.trainingLoss(frames) }
-        let future = slice(frames, axis: 1, 1..<3), past = slice(frames, axis: 1, 0..<2)
-        var weights = [Float]()
-        for i in 0..<future.count {
-            let (y, x) = ((i % 192) / 24, (i % 24) / 3)  // 8x8x3 frames: row, column of value i
-            let central = (2..<6).contains(y) && (2..<6).contains(x)
-            weights.append((abs(future.data[i] - past.data[i]) > 0.5 / 255 ? 5 : 1) * (central ? 4 : 1))
-        }
-        let meanWeight = weights.reduce(0, +) / Float(weights.count)
-        XCTAssertEqual(weightedConfig.meanPixelWeight(counts), meanWeight, accuracy: 1e-5)
-        var weightedError: Float = 0
-        for i in 0..<future.count {
-            let e = weighted.prediction.data[i] - future.data[i]
-            weightedError += weights[i] / meanWeight * e * e
-        }
-        weightedError /= Float(future.count)
-        XCTAssertEqual(weighted.loss.item - plain.loss.item, weightedError - plain.reconstructionError, accuracy: 1e-5)
-    }
-
     func testDynamicsOverfitsATinyBatch() {
         let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 17)
         var g = RandomGenerator(seed: 18)
