@@ -21,7 +21,8 @@ import os
 import sys
 from collections import Counter, defaultdict
 
-if len(sys.argv) not in (2, 3) or not os.path.isdir(sys.argv[1]) or (len(sys.argv) == 3 and not sys.argv[2].isdigit()):
+if len(sys.argv) not in (2, 3) or not os.path.isdir(sys.argv[1]) or (len(sys.argv) == 3 and not sys.argv[2].isdigit()) \
+        or (len(sys.argv) == 3 and int(sys.argv[2]) < 1):
     sys.exit("usage: coinrun_probe.py EPISODES_FOLDER [EPISODES] (a folder of episode_NNNNN folders with actions.csv; "
              "reads the first EPISODES of them, default 40)")
 try:
@@ -103,6 +104,8 @@ def lookup_accuracy(rows, label):
 
 
 rows = transitions(sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3 else 40)
+if len(rows) < 2:
+    sys.exit(f"{sys.argv[1]}: {len(rows)} visible transitions with one before them; the probe needs at least 2 to fit and score")
 print(f"visible transitions {len(rows)}")
 for name, label, classes in (("controls", lambda c: c, 6), ("direction", lambda c: DIRECTION[c] + 1, 3),
                              ("jump", JUMP.get, 2)):
