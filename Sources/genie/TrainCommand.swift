@@ -246,8 +246,10 @@ struct TrainDynamics: ParsableCommand {
         guard lamModel.config.frameWidth == tokenizerModel.config.frameWidth, lamModel.config.frameHeight == tokenizerModel.config.frameHeight else {
             throw CheckpointError.mismatched("the tokenizer and the LAM were trained on frames of different sizes")
         }
-        // The cache is valid for this data and these two exact checkpoints.
-        let key = "\(common.data)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
+        // The cache is valid for this data and these two exact checkpoints; the data's path is
+        // made absolute so that a resume from another directory finds its cache.
+        let dataPath = URL(fileURLWithPath: common.data).standardizedFileURL.path
+        let key = "\(dataPath)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
         let cachePath = common.out + "/tokens.safetensors"
         let data: TokenizedDataset
         if let cached = TokenizedDataset.load(from: cachePath, key: key) {

@@ -18,10 +18,9 @@ final class EvalCLITests: XCTestCase {
 
     func run(_ arguments: [String]) throws -> (Int32, String) { try GenieExecutable.run(arguments, in: directory) }
 
-    func testKeymapAndEvalReportEveryFigureAndDrawThePictures() throws {
-        var (status, output) = try run(["data", "generate", "--out", "data", "--episodes", "2", "--frames", "20", "--seed", "3",
-                                        "--policy", "roamer", "--width", "16", "--height", "48"])
-        XCTAssertEqual(status, 0, output)
+    /// Tiny random tokenizer, LAM (8 latent actions) and dynamics model for 16x48 frames, as
+    /// tokenizer.safetensors, lam.safetensors and dynamics.safetensors in `directory`.
+    static func saveTinyNetworks(in directory: String) throws {
         let tiny = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2)
         var t = TokenizerConfig()
         t.frameWidth = 16; t.frameHeight = 48; t.patch = 8; t.codebookSize = 16; t.codeDimension = 4
@@ -34,6 +33,13 @@ final class EvalCLITests: XCTestCase {
         var d = DynamicsConfig()
         d.tokensPerFrame = 12; d.codebookSize = 16; d.actions = 8; d.transformer = tiny
         try Checkpoint.save(DynamicsModel(d, seed: 3), kind: "dynamics", config: d, to: directory + "/dynamics.safetensors")
+    }
+
+    func testKeymapAndEvalReportEveryFigureAndDrawThePictures() throws {
+        var (status, output) = try run(["data", "generate", "--out", "data", "--episodes", "2", "--frames", "20", "--seed", "3",
+                                        "--policy", "roamer", "--width", "16", "--height", "48"])
+        XCTAssertEqual(status, 0, output)
+        try Self.saveTinyNetworks(in: directory)
 
         (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8"])
         XCTAssertEqual(status, 0, output)
