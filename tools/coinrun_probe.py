@@ -12,7 +12,9 @@ is fitted on the first half of the transitions and scored on the second half, fo
 Beside it, the same transitions read from the player's sprite: the camera keeps the
 player at the frame's centre, so a softmax regression on the central 8x8 pixels of
 frames t-1, t and t+1 (and their differences), fitted and scored on the same halves, says
-how much of the key the sprite shows (which way it faces, how it moves).
+how much of the key the sprite shows (which way it faces, how it moves); "both" adds the
+shift's four numbers (one-hot) to the pixels: what a linear reader of one transition gets
+from the camera and the sprite together.
 
     python tools/coinrun_probe.py runs/coinrun/heldout-roamer [EPISODES]     (needs numpy and Pillow)
 """
@@ -75,10 +77,24 @@ def central_pixels(frames, side=8):
     return np.concatenate([a, b, c, b - a, c - b])
 
 
-def regression_accuracy(rows, label, classes, steps=400, rate=0.5, decay=1e-2):
-    """Softmax regression on the central pixels: fitted on the first half, scored on the second."""
+def shift_one_hot(rows):
+    """A row's four shift numbers, each as a one-hot over the range the rows span (what a
+    linear model needs to use them as a lookup does)."""
+    spans = [max(abs(r[0][i]) for r in rows) for i in range(4)]
+    return lambda row: np.concatenate([np.eye(2 * s + 1)[v + s] for v, s in zip(row[0], spans)])
+
+
+def regression_accuracy(rows, label, classes, inputs=lambda row: row[1], **fit):
+    """The share of the second half that `regression_predictions` gets right."""
+    predicted = regression_predictions(rows, label, classes, inputs, **fit)
+    return float((predicted == np.array([label(r[2]) for r in rows[len(rows) // 2:]])).mean())
+
+
+def regression_predictions(rows, label, classes, inputs, steps=400, rate=0.5, decay=1e-2):
+    """Softmax regression on `inputs` of each row (default: the central pixels): fitted on
+    the first half; its classes for the second."""
     half = len(rows) // 2
-    x = np.array([r[1] for r in rows]); y = np.array([label(r[2]) for r in rows])
+    x = np.array([inputs(r) for r in rows]); y = np.array([label(r[2]) for r in rows])
     mean, scale = x[:half].mean(0), x[:half].std(0) + 1e-3
     x = (x - mean) / scale
     weights, bias = np.zeros((x.shape[1], classes)), np.zeros(classes)
@@ -88,7 +104,7 @@ def regression_accuracy(rows, label, classes, steps=400, rate=0.5, decay=1e-2):
         p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
         g = (p - target) / half
         weights -= rate * (x[:half].T @ g + decay * weights); bias -= rate * g.sum(0)
-    return float(((x[half:] @ weights + bias).argmax(1) == y[half:]).mean())
+    return (x[half:] @ weights + bias).argmax(1)
 
 
 def lookup_accuracy(rows, label):
@@ -107,8 +123,20 @@ rows = transitions(sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3 else 40)
 if len(rows) < 2:
     sys.exit(f"{sys.argv[1]}: {len(rows)} visible transitions with one before them; the probe needs at least 2 to fit and score")
 print(f"visible transitions {len(rows)}")
+shifts = shift_one_hot(rows)
 for name, label, classes in (("controls", lambda c: c, 6), ("direction", lambda c: DIRECTION[c] + 1, 3),
                              ("jump", JUMP.get, 2)):
     accuracy, majority = lookup_accuracy(rows, label)
     sprite = regression_accuracy(rows, label, classes)
-    print(f"{name}: lookup {accuracy:.3f}, central pixels {sprite:.3f}, majority class {majority:.3f}")
+    both = regression_accuracy(rows, label, classes, inputs=lambda r: np.concatenate([r[1], shifts(r)]))
+    print(f"{name}: lookup {accuracy:.3f}, central pixels {sprite:.3f}, both {both:.3f}, majority class {majority:.3f}")
+
+# The controls as two questions, each read from both sources: which way (the sprite says it
+# best) and whether it jumps (the camera says it best), put back together.
+both = lambda r: np.concatenate([r[1], shifts(r)])
+direction = regression_predictions(rows, lambda c: DIRECTION[c] + 1, 3, both) - 1
+jump = regression_predictions(rows, JUMP.get, 2, both)
+control = {(DIRECTION[c], JUMP[c]): c for c in DIRECTION}
+factored = np.array([control[(d, j)] for d, j in zip(direction, jump)])
+truth = np.array([r[2] for r in rows[len(rows) // 2:]])
+print(f"controls as direction x jump (both sources): {(factored == truth).mean():.3f}")
