@@ -84,15 +84,14 @@ def shift_one_hot(rows):
     return lambda row: np.concatenate([np.eye(2 * s + 1)[v + s] for v, s in zip(row[0], spans)])
 
 
-def regression_accuracy(rows, label, classes, inputs=lambda row: row[1], **fit):
-    """The share of the second half that `regression_predictions` gets right."""
-    predicted = regression_predictions(rows, label, classes, inputs, **fit)
+def accuracy(predicted, rows, label):
+    """The share of the second half of `rows` whose labels `predicted` gets right."""
     return float((predicted == np.array([label(r[2]) for r in rows[len(rows) // 2:]])).mean())
 
 
 def regression_predictions(rows, label, classes, inputs, steps=400, rate=0.5, decay=1e-2):
-    """Softmax regression on `inputs` of each row (default: the central pixels): fitted on
-    the first half; its classes for the second."""
+    """Softmax regression on `inputs` of each row: fitted on the first half; its classes for
+    the second."""
     half = len(rows) // 2
     x = np.array([inputs(r) for r in rows]); y = np.array([label(r[2]) for r in rows])
     mean, scale = x[:half].mean(0), x[:half].std(0) + 1e-3
@@ -124,19 +123,19 @@ if len(rows) < 2:
     sys.exit(f"{sys.argv[1]}: {len(rows)} visible transitions with one before them; the probe needs at least 2 to fit and score")
 print(f"visible transitions {len(rows)}")
 shifts = shift_one_hot(rows)
+pixels = lambda r: r[1]
+both = lambda r: np.concatenate([r[1], shifts(r)])
+read_from_both = {}
 for name, label, classes in (("controls", lambda c: c, 6), ("direction", lambda c: DIRECTION[c] + 1, 3),
                              ("jump", JUMP.get, 2)):
-    accuracy, majority = lookup_accuracy(rows, label)
-    sprite = regression_accuracy(rows, label, classes)
-    both = regression_accuracy(rows, label, classes, inputs=lambda r: np.concatenate([r[1], shifts(r)]))
-    print(f"{name}: lookup {accuracy:.3f}, central pixels {sprite:.3f}, both {both:.3f}, majority class {majority:.3f}")
+    table, majority = lookup_accuracy(rows, label)
+    sprite = accuracy(regression_predictions(rows, label, classes, pixels), rows, label)
+    read_from_both[name] = regression_predictions(rows, label, classes, both)
+    print(f"{name}: lookup {table:.3f}, central pixels {sprite:.3f}, both {accuracy(read_from_both[name], rows, label):.3f}, "
+          f"majority class {majority:.3f}")
 
 # The controls as two questions, each read from both sources: which way (the sprite says it
 # best) and whether it jumps (the camera says it best), put back together.
-both = lambda r: np.concatenate([r[1], shifts(r)])
-direction = regression_predictions(rows, lambda c: DIRECTION[c] + 1, 3, both) - 1
-jump = regression_predictions(rows, JUMP.get, 2, both)
 control = {(DIRECTION[c], JUMP[c]): c for c in DIRECTION}
-factored = np.array([control[(d, j)] for d, j in zip(direction, jump)])
-truth = np.array([r[2] for r in rows[len(rows) // 2:]])
-print(f"controls as direction x jump (both sources): {(factored == truth).mean():.3f}")
+factored = np.array([control[(d - 1, j)] for d, j in zip(read_from_both["direction"], read_from_both["jump"])])
+print(f"controls as direction x jump (both sources): {accuracy(factored, rows, lambda c: c):.3f}")
