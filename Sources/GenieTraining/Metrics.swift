@@ -158,6 +158,9 @@ public enum Evaluation {
         public var agreementClasses: Agreement?
         /// Rows: codes; columns: true actions. Where the codes and the keys part ways.
         public var confusion: [[Int]] = []
+        /// Rows: codes; columns: the true actions' classes (an invisible action counts as the
+        /// one it looks like), so that what is left off the diagonal is the LAM's to answer for.
+        public var classConfusion: [[Int]] = []
     }
 
     public static func latentActionFigures(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)],
@@ -172,6 +175,8 @@ public enum Evaluation {
         figures.agreementAll = agreement(codes: codes, labels: actions, codeCount: codeCount, labelCount: top + 1)
         figures.confusion = [[Int]](repeating: [Int](repeating: 0, count: top + 1), count: codeCount)
         for (c, l) in zip(codes, actions) { figures.confusion[c][l] += 1 }
+        figures.classConfusion = [[Int]](repeating: [Int](repeating: 0, count: topClass + 1), count: codeCount)
+        for (c, l) in zip(codes, classes) { figures.classConfusion[c][l] += 1 }
         let visible = codes.indices.filter { actions[$0] == classes[$0] }
         figures.visibleTransitions = visible.count
         figures.agreement = agreement(codes: visible.map { codes[$0] }, labels: visible.map { actions[$0] }, codeCount: codeCount, labelCount: top + 1)

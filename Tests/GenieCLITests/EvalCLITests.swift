@@ -80,6 +80,11 @@ final class EvalCLITests: XCTestCase {
         XCTAssertEqual(histogram.count, 8)
         XCTAssertEqual(histogram.reduce(0, +), 2 * 7)
         XCTAssertEqual(report["lam_codes_used"] as? Int, histogram.filter { $0 > 0 }.count)
+        // Both confusion tables count each transition once, in its code's row.
+        for key in ["lam_confusion", "lam_confusion_classes"] {
+            let table = try XCTUnwrap(report[key] as? [[Int]], output)
+            XCTAssertEqual(table.map { $0.reduce(0, +) }, histogram, key)
+        }
         XCTAssertEqual(number("delta_psnr_t4"), number("psnr_t4_inferred") - number("psnr_t4_random"), accuracy: 0.011)
         XCTAssertEqual(report["rollout_clips"] as? Int, 1)
         // 16 noop frames from a held-out prompt, each a PSNR against its reconstruction.
