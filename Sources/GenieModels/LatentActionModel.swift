@@ -22,12 +22,6 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// are still sky; what an action decides (which way the scene shifts, whether the
     /// player rises) is all in the few that change.
     public var changedPixelWeight: Float?
-    /// With a changed-pixel weight: every transition's changed pixels share the same total
-    /// weight, whatever their number (absent = false: each changed pixel weighs the same).
-    /// Walking with the camera still changes about 70 pixel values, a scrolling step about
-    /// 350; weighed per pixel, the LAM learns the scroll's direction and codes a step on a
-    /// still screen as no action.
-    public var balancedChangedPixels: Bool?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
@@ -39,7 +33,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
-        case changedPixelWeight, balancedChangedPixels, encoder, decoder
+        case changedPixelWeight, encoder, decoder
         // What the encoder reads: always "motion" now. Checkpoints made before the key existed
         // say it with `encoderReadsMotion`; the first LAMs (neither key) read changes only.
         case encoderInput, encoderReadsFrames, encoderReadsMotion
@@ -70,7 +64,6 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
             throw ModelConfigurationError("this LAM's decoder sees no past frames, a variant genie no longer supports")
         }
         changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
-        balancedChangedPixels = try c.decodeIfPresent(Bool.self, forKey: .balancedChangedPixels)
         encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
         self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
     }
@@ -87,7 +80,6 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
         try c.encode(Self.encoderInput, forKey: .encoderInput)
         try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
-        try c.encodeIfPresent(balancedChangedPixels, forKey: .balancedChangedPixels)
         try c.encode(self.encoder, forKey: .encoder)
         try c.encode(decoder, forKey: .decoder)
     }
@@ -216,7 +208,7 @@ public final class LatentActionModel: Module {
     /// batch when `frames` is one share of it (data-parallel training), so that the weights
     /// are scaled as for the whole batch; default: those of `frames`.
     public func trainingLoss(_ frames: Tensor, continuous: Bool = false,
-                             changedPixels: ChangedPixels? = nil) -> LatentActionOutput {
+                             changedPixels: (changed: Int, total: Int)? = nil) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
         var q = quantizer(z)
@@ -230,21 +222,12 @@ public final class LatentActionModel: Module {
         var reconstruction = mse
         if let weight = config.changedPixelWeight, weight != 1 {
             // √w on both sides: mean(w·(x̂ − x)²), with w scaled to mean 1 so the loss keeps its size.
-            // Counted in integers, so that shares of a batch add up to the batch exactly.
-            let counts = changedPixels ?? Self.changedPixels(frames)
             let w = Tensor(shape: future.shape)
-            let before = past.data, frameSize = frames.count / max(frames.shape[0] * t, 1)
-            // Balanced, a transition's changed pixels weigh weight × (the batch's mean changed
-            // pixels per changing transition) in all; the batch's total stays weight × changed.
-            let perTransition = Double(counts.changed) / Double(max(counts.changingTransitions, 1))
-            for start in stride(from: 0, to: w.count, by: frameSize) {
-                let changed = (start..<(start + frameSize)).map { abs(future.data[$0] - before[$0]) > 0.5 / 255 }
-                let count = changed.filter { $0 }.count
-                let changedWeight = config.balancedChangedPixels == true && count > 0
-                    ? Float(Double(weight) * perTransition / Double(count)) : weight
-                for (i, isChanged) in zip(start..., changed) { w.data[i] = isChanged ? changedWeight : 1 }
-            }
-            let meanWeight = Float((Double(weight) * Double(counts.changed) + Double(counts.total - counts.changed)) / Double(max(counts.total, 1)))
+            let before = past.data
+            for i in 0..<w.count { w.data[i] = abs(future.data[i] - before[i]) > 0.5 / 255 ? weight : 1 }
+            // Counted in integers, so that shares of a batch add up to the batch exactly.
+            let (changed, total) = changedPixels ?? Self.changedPixels(frames)
+            let meanWeight = Float((Double(weight) * Double(changed) + Double(total - changed)) / Double(max(total, 1)))
             for i in 0..<w.count { w.data[i] = (w.data[i] / meanWeight).squareRoot() }
             reconstruction = meanSquaredError(mul(prediction, w), mul(future, w))
         }
@@ -252,33 +235,19 @@ public final class LatentActionModel: Module {
                                   latents: z, actions: q.indices)
     }
 
-    /// What the changed-pixel weights are scaled by: pixel values of frames 1… of a clip
-    /// batch that differ from the frame before by more than half a level, all pixel values of
-    /// those frames, and the transitions in which any value changed.
-    public struct ChangedPixels: Equatable, Sendable {
-        public var changed: Int
-        public var total: Int
-        public var changingTransitions: Int
-
-        public init(changed: Int, total: Int, changingTransitions: Int) {
-            self.changed = changed; self.total = total; self.changingTransitions = changingTransitions
-        }
-    }
-
-    /// The changed pixels of `frames` [B, T, H, W, 3].
-    public static func changedPixels(_ frames: Tensor) -> ChangedPixels {
+    /// Pixel values of frames 1… of `frames` [B, T, H, W, 3] that differ from the frame before
+    /// by more than half a level (the changed pixels the reconstruction loss weights), and all
+    /// pixel values of those frames.
+    public static func changedPixels(_ frames: Tensor) -> (changed: Int, total: Int) {
         let (b, t) = (frames.shape[0], frames.shape[1]), frameSize = frames.count / max(b * t, 1)
-        var counts = ChangedPixels(changed: 0, total: b * (t - 1) * frameSize, changingTransitions: 0)
+        var changed = 0
         for clip in 0..<b {
             for time in 1..<t {
                 let now = frames.data + (clip * t + time) * frameSize, before = now - frameSize
-                var changed = 0
                 for i in 0..<frameSize where abs(now[i] - before[i]) > 0.5 / 255 { changed += 1 }
-                counts.changed += changed
-                if changed > 0 { counts.changingTransitions += 1 }
             }
         }
-        return counts
+        return (changed, b * (t - 1) * frameSize)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

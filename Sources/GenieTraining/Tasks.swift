@@ -95,11 +95,11 @@ public final class LatentActionTask: TrainingTask {
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
         let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
         // The changed-pixel weights are scaled by the whole batch's changed pixels.
-        var changedPixels: LatentActionModel.ChangedPixels? = nil
+        var changedPixels: (changed: Int, total: Int)? = nil
         if group.size > 1, (lam.config.changedPixelWeight ?? 1) != 1 {
             let local = LatentActionModel.changedPixels(frames)
-            let sums = group.allreduceSum([Double(local.changed), Double(local.total), Double(local.changingTransitions)])
-            changedPixels = .init(changed: Int(sums[0]), total: Int(sums[1]), changingTransitions: Int(sums[2]))
+            let sums = group.allreduceSum([Double(local.changed), Double(local.total)])
+            changedPixels = (Int(sums[0]), Int(sums[1]))
         }
         let out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels)
         lastOutput = out

@@ -205,14 +205,11 @@ struct TrainLatentActions: ParsableCommand {
     var clusterCodesUntil = 3000
     @Option(help: "Weight of the pixels that changed from the previous frame in the reconstruction loss (1 = plain MSE).")
     var changedPixelWeight: Float = 10
-    @Flag(help: "Give every transition's changed pixels the same total weight, however many they are (a step on a still screen then counts as much as a scroll).")
-    var balanceChangedPixels = false
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 1000
 
     func validate() throws {
         guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
-        guard !balanceChangedPixels || changedPixelWeight > 1 else { throw ValidationError("--balance-changed-pixels needs a --changed-pixel-weight above 1") }
     }
 
     func run() throws {
@@ -223,7 +220,6 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
-        if balanceChangedPixels { config.balancedChangedPixels = true }
         size.apply(&config.encoder); size.apply(&config.decoder)
         let lam = LatentActionModel(try common.checked(config), seed: common.seed)
         try common.train(LatentActionTask(lam: lam, sampler: sampler, codeClusteringEvery: clusterCodesEvery,
