@@ -173,10 +173,13 @@ public enum Evaluation {
         figures.codesUsed = figures.histogram.filter { $0 > 0 }.count
         guard actions.count == codes.count, let top = actions.max(), let topClass = classes.max() else { return figures }
         figures.agreementAll = agreement(codes: codes, labels: actions, codeCount: codeCount, labelCount: top + 1)
-        figures.confusion = [[Int]](repeating: [Int](repeating: 0, count: top + 1), count: codeCount)
-        for (c, l) in zip(codes, actions) { figures.confusion[c][l] += 1 }
-        figures.classConfusion = [[Int]](repeating: [Int](repeating: 0, count: topClass + 1), count: codeCount)
-        for (c, l) in zip(codes, classes) { figures.classConfusion[c][l] += 1 }
+        func confusion(_ labels: [Int], columns: Int) -> [[Int]] {
+            var table = [[Int]](repeating: [Int](repeating: 0, count: columns), count: codeCount)
+            for (c, l) in zip(codes, labels) { table[c][l] += 1 }
+            return table
+        }
+        figures.confusion = confusion(actions, columns: top + 1)
+        figures.classConfusion = confusion(classes, columns: topClass + 1)
         let visible = codes.indices.filter { actions[$0] == classes[$0] }
         figures.visibleTransitions = visible.count
         figures.agreement = agreement(codes: visible.map { codes[$0] }, labels: visible.map { actions[$0] }, codeCount: codeCount, labelCount: top + 1)
