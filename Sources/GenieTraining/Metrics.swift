@@ -64,6 +64,9 @@ public struct Agreement: Equatable {
     /// For each code, the label it maps to (−1 for unused codes).
     public let mapping: [Int]
     public let codesUsed: Int
+    /// The counts it is read from. Rows: codes; columns: labels. Where the codes and the
+    /// labels part ways.
+    public let confusion: [[Int]]
 }
 
 public func agreement(codes: [Int], labels: [Int], codeCount: Int, labelCount: Int) -> Agreement {
@@ -92,7 +95,7 @@ public func agreement(codes: [Int], labels: [Int], codeCount: Int, labelCount: I
     let hc = entropy(codeTotals), hl = entropy(labelTotals)
     let nmi = hc > 0 && hl > 0 ? mutual / (hc * hl).squareRoot() : 0
     return Agreement(accuracy: n > 0 ? Double(correct) / n : 0, normalizedMutualInformation: nmi, mapping: mapping,
-                     codesUsed: codeTotals.filter { $0 > 0 }.count)
+                     codesUsed: codeTotals.filter { $0 > 0 }.count, confusion: table)
 }
 
 /// Evaluations on held-out episodes. Each takes the clips it is given, so figures are
@@ -153,14 +156,11 @@ public enum Evaluation {
         /// the one it looks like, by a LAM or by a person watching. As `genie keymap` counts.
         public var agreement: Agreement?
         public var visibleTransitions = 0
-        /// Against every true action, and against the actions' classes.
+        /// Against every true action, and against the actions' classes (an invisible action
+        /// counts as the one it looks like, so what stands off the diagonal of the latter's
+        /// confusion table is the LAM's to answer for).
         public var agreementAll: Agreement?
         public var agreementClasses: Agreement?
-        /// Rows: codes; columns: true actions. Where the codes and the keys part ways.
-        public var confusion: [[Int]] = []
-        /// Rows: codes; columns: the true actions' classes (an invisible action counts as the
-        /// one it looks like), so that what is left off the diagonal is the LAM's to answer for.
-        public var classConfusion: [[Int]] = []
     }
 
     public static func latentActionFigures(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)],
@@ -173,13 +173,6 @@ public enum Evaluation {
         figures.codesUsed = figures.histogram.filter { $0 > 0 }.count
         guard actions.count == codes.count, let top = actions.max(), let topClass = classes.max() else { return figures }
         figures.agreementAll = agreement(codes: codes, labels: actions, codeCount: codeCount, labelCount: top + 1)
-        func confusion(_ labels: [Int], columns: Int) -> [[Int]] {
-            var table = [[Int]](repeating: [Int](repeating: 0, count: columns), count: codeCount)
-            for (c, l) in zip(codes, labels) { table[c][l] += 1 }
-            return table
-        }
-        figures.confusion = confusion(actions, columns: top + 1)
-        figures.classConfusion = confusion(classes, columns: topClass + 1)
         let visible = codes.indices.filter { actions[$0] == classes[$0] }
         figures.visibleTransitions = visible.count
         figures.agreement = agreement(codes: visible.map { codes[$0] }, labels: visible.map { actions[$0] }, codeCount: codeCount, labelCount: top + 1)

@@ -89,8 +89,8 @@ struct EvalCommand: ParsableCommand {
                 report["lam_agreement_all"] = rounded(all.accuracy, 4)
                 report["lam_nmi"] = rounded(all.normalizedMutualInformation, 4)
                 report["lam_code_to_action"] = all.mapping
-                report["lam_confusion"] = figures.confusion
-                report["lam_confusion_classes"] = figures.classConfusion
+                report["lam_confusion"] = all.confusion
+                report["lam_confusion_classes"] = classes.confusion
                 report["lam_agreement_classes"] = rounded(classes.accuracy, 4)
                 report["lam_nmi_classes"] = rounded(classes.normalizedMutualInformation, 4)
             }
