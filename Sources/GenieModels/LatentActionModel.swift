@@ -239,15 +239,23 @@ public final class LatentActionModel: Module {
     /// by more than half a level (the changed pixels the reconstruction loss weights), and all
     /// pixel values of those frames.
     public static func changedPixels(_ frames: Tensor) -> (changed: Int, total: Int) {
+        let perTransition = changedPixelValues(frames)
+        return (perTransition.reduce(0, +), perTransition.count * frames.count / max(frames.shape[0] * frames.shape[1], 1))
+    }
+
+    /// The changed pixel values of each transition, laid out [B, T−1].
+    public static func changedPixelValues(_ frames: Tensor) -> [Int] {
         let (b, t) = (frames.shape[0], frames.shape[1]), frameSize = frames.count / max(b * t, 1)
-        var changed = 0
+        var counts: [Int] = []
         for clip in 0..<b {
             for time in 1..<t {
                 let now = frames.data + (clip * t + time) * frameSize, before = now - frameSize
+                var changed = 0
                 for i in 0..<frameSize where abs(now[i] - before[i]) > 0.5 / 255 { changed += 1 }
+                counts.append(changed)
             }
         }
-        return (changed, b * (t - 1) * frameSize)
+        return counts
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

@@ -126,23 +126,52 @@ public enum Evaluation {
         return (p / Double(max(n, 1)), s / Double(max(n, 1)))
     }
 
-    /// The LAM's codes for every transition of the clips, beside the true actions and
-    /// their equivalence classes (when the data has actions.csv).
-    public static func latentActions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int)
-        -> (codes: [Int], actions: [Int], classes: [Int]) {
-        var codes: [Int] = [], actions: [Int] = [], classes: [Int] = []
+    /// One transition t → t+1 of a held-out clip, as the LAM saw it.
+    public struct LatentActionTransition {
+        public var episode: Int
+        /// Index of frame t in its episode.
+        public var frame: Int
+        public var code: Int
+        /// The true action and its equivalence class, where the episode has actions.csv
+        /// (footage without the simulator's classes: the class is the action itself).
+        public var action: Int?
+        public var actionClass: Int?
+        /// Pixel values that differ between frames t and t+1 (what the LAM's loss weighs).
+        public var changedValues: Int
+        /// The encoder's continuous latent before quantisation.
+        public var latent: [Float]
+    }
+
+    /// Every transition of the clips through the LAM.
+    public static func latentActionTransitions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)],
+                                               length: Int) -> [LatentActionTransition] {
+        var transitions: [LatentActionTransition] = []
+        let d = model.config.latentDimension
         for clip in clips {
             let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
-            codes += model.inferActions(frames).map(Int.init)
+            let (latents, codes) = withoutGradient {
+                let z = model.encodeContinuous(frames)
+                return (z, model.quantizer(z).indices)
+            }
+            let changed = LatentActionModel.changedPixelValues(frames)
             let episode = dataset.episodes[clip.episode]
-            let range = clip.start..<(clip.start + length - 1)
-            if let a = episode.actions {
-                actions += a[range]
-                // Footage without the simulator's classes: every action counts as visible.
-                classes += episode.actionClasses?[range] ?? a[range]
+            for t in 0..<(length - 1) {
+                let frame = clip.start + t, action = episode.actions?[frame]
+                transitions.append(LatentActionTransition(
+                    episode: clip.episode, frame: frame, code: Int(codes[t]), action: action,
+                    actionClass: action.map { episode.actionClasses?[frame] ?? $0 }, changedValues: changed[t],
+                    latent: Array(UnsafeBufferPointer(start: latents.data + t * d, count: d))))
             }
         }
-        return (codes, actions, classes)
+        return transitions
+    }
+
+    /// The LAM's codes for every transition of the clips, beside the true actions and
+    /// their equivalence classes (of the episodes that have actions.csv).
+    public static func latentActions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int)
+        -> (codes: [Int], actions: [Int], classes: [Int]) {
+        let transitions = latentActionTransitions(model, dataset: dataset, clips: clips, length: length)
+        return (transitions.map(\.code), transitions.compactMap(\.action), transitions.compactMap(\.actionClass))
     }
 
     /// Figures of a latent action model on held-out clips: how it uses its codes and, where
@@ -163,10 +192,8 @@ public enum Evaluation {
         public var agreementClasses: Agreement?
     }
 
-    public static func latentActionFigures(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)],
-                                           length: Int) -> LatentActionFigures {
-        let (codes, actions, classes) = latentActions(model, dataset: dataset, clips: clips, length: length)
-        let codeCount = model.config.actions
+    public static func latentActionFigures(_ transitions: [LatentActionTransition], codeCount: Int) -> LatentActionFigures {
+        let codes = transitions.map(\.code), actions = transitions.compactMap(\.action), classes = transitions.compactMap(\.actionClass)
         var figures = LatentActionFigures()
         figures.histogram = [Int](repeating: 0, count: codeCount)
         for c in codes { figures.histogram[c] += 1 }

@@ -35,6 +35,8 @@ struct EvalCommand: ParsableCommand {
     var pictures: String?
     @Option(help: "With --pictures: the PNG frame the latent-actions figure starts from (default: the first held-out clip's first frame).")
     var picturePrompt: String?
+    @Option(help: "With --lam: also write every evaluated transition to this CSV file (episode, frame, action, class, code, changed pixel values, the encoder's latent): where the codes go wrong (tools/lam_transitions.py sums it up).")
+    var transitions: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -52,6 +54,7 @@ struct EvalCommand: ParsableCommand {
         let chosen = Evaluation.clips(dataset, length: clipLength, count: clips)
         guard !chosen.isEmpty else { throw ValidationError("no episode in \(data) has \(clipLength) frames; lower --clip-length") }
         var report: [String: Any] = ["data": data, "clips": chosen.count, "clip_length": clipLength]
+        if transitions != nil && lam == nil { throw ValidationError("--transitions lists the LAM's codes: it needs --lam") }
         if keymap != nil && dynamics == nil { throw ValidationError("--keymap is used with --dynamics (for the rollout comparison)") }
         guard scriptedStarts >= 0, scriptedStarts <= 10_000 else { throw ValidationError("--scripted-starts must be between 0 and 10000") }
         if scriptedStarts > 0 && keymap == nil { throw ValidationError("--scripted-starts needs --dynamics and --keymap (the scripts name controls)") }
@@ -80,7 +83,9 @@ struct EvalCommand: ParsableCommand {
         if let (model, _) = lamLoaded {
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             lamModel = model
-            let figures = withoutGradient { Evaluation.latentActionFigures(model, dataset: dataset, clips: chosen, length: clipLength) }
+            let evaluated = Evaluation.latentActionTransitions(model, dataset: dataset, clips: chosen, length: clipLength)
+            if let transitions { try Self.writeTransitions(evaluated, dataset: dataset, to: transitions) }
+            let figures = Evaluation.latentActionFigures(evaluated, codeCount: model.config.actions)
             report["lam_codes_used"] = figures.codesUsed
             report["lam_code_histogram"] = figures.histogram
             if let all = figures.agreementAll, let visible = figures.agreement, let classes = figures.agreementClasses {
@@ -175,6 +180,25 @@ struct EvalCommand: ParsableCommand {
         }
         if json { printJSON(report); return }
         for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
+    }
+
+    /// One row per transition; the episode by its folder, relative to --data (quoted, as a
+    /// folder name may hold a comma).
+    static func writeTransitions(_ transitions: [Evaluation.LatentActionTransition], dataset: VideoDataset, to path: String) throws {
+        let dimension = transitions.first?.latent.count ?? 0
+        let folders = dataset.episodes.map { episode -> String in
+            let relative = episode.path.hasPrefix(dataset.root + "/") ? String(episode.path.dropFirst(dataset.root.count + 1)) : episode.path
+            return "\"" + relative.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        var text = "episode,frame,action,class,code,changed_values" + (0..<dimension).map { ",z\($0)" }.joined() + "\n"
+        for t in transitions {
+            let optional = { (x: Int?) in x.map(String.init) ?? "" }
+            text += "\(folders[t.episode]),\(t.frame),\(optional(t.action)),\(optional(t.actionClass)),\(t.code),\(t.changedValues)"
+            text += t.latent.map { ",\($0)" }.joined() + "\n"
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try Folder.create(folder) }
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     func checkFrameSize(_ width: Int, _ height: Int, _ dataset: VideoDataset) throws {

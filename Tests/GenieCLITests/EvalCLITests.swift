@@ -105,4 +105,45 @@ final class EvalCLITests: XCTestCase {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(output.contains("--keymap is used with --dynamics"), output)
     }
+
+    /// `--transitions` lists each evaluated transition once, with the code eval counted, the
+    /// true action and class of actions.csv and the pixel values that changed.
+    func testTransitionsFileListsEveryTransitionAsEvalCountsIt() throws {
+        var (status, output) = try run(["data", "generate", "--out", "data", "--episodes", "2", "--frames", "20", "--seed", "5",
+                                        "--policy", "roamer", "--width", "16", "--height", "48"])
+        XCTAssertEqual(status, 0, output)
+        try Self.saveTinyNetworks(in: directory)
+        (status, output) = try run(["eval", "--data", "data", "--lam", "lam.safetensors", "--clips", "4", "--clip-length", "8",
+                                    "--transitions", "out/transitions.csv", "--json"])
+        XCTAssertEqual(status, 0, output)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
+        let text = try String(contentsOfFile: directory + "/out/transitions.csv", encoding: .utf8)
+        var lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.removeFirst(), "episode,frame,action,class,code,changed_values,z0,z1,z2,z3")
+        XCTAssertEqual(lines.count, 4 * 7, "4 clips of 8 frames")
+        var histogram = [Int](repeating: 0, count: 8)
+        for line in lines {
+            let cells = line.split(separator: ",").map(String.init)
+            XCTAssertEqual(cells.count, 10, line)
+            let folder = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "\"")), frame = try XCTUnwrap(Int(cells[1]), line)
+            histogram[try XCTUnwrap(Int(cells[4]), line)] += 1
+            // The action and class of actions.csv's row for this frame.
+            let actions = try String(contentsOfFile: "\(directory)/data/\(folder)/actions.csv", encoding: .utf8).split(separator: "\n")
+            let row = actions[frame + 1].split(separator: ",").map(String.init)
+            XCTAssertEqual(row[0], cells[1], line)
+            XCTAssertEqual([row[1], row[2]], [cells[2], cells[3]], line)
+            // Changed pixel values, counted from the PNG frames.
+            let before = try PNG.read(String(format: "%@/data/%@/frame_%05d.png", directory, folder, frame))
+            let after = try PNG.read(String(format: "%@/data/%@/frame_%05d.png", directory, folder, frame + 1))
+            XCTAssertEqual(Int(cells[5]), zip(before.pixels, after.pixels).filter { $0 != $1 }.count, line)
+            XCTAssertTrue(cells[6...].allSatisfy { Float($0)?.isFinite == true }, line)
+        }
+        XCTAssertEqual(histogram, report["lam_code_histogram"] as? [Int])
+        XCTAssertGreaterThan(Set(lines.map { $0.split(separator: ",")[5] }).count, 1, "changed counts differ from step to step")
+
+        (status, output) = try run(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--transitions", "t.csv"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("--transitions lists the LAM's codes: it needs --lam"), output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/t.csv"))
+    }
 }
