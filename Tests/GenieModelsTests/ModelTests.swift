@@ -252,6 +252,48 @@ final class OverfitTests: XCTestCase {
         XCTAssertGreaterThan(horizontalTerm(-2), 1, "moving left: positive")
     }
 
+    /// A 16x16 textured scene, frame 1 the scene panned by (dx, dy) with a 2x2 sprite that
+    /// moves 2 px right on the screen on top: cameraShift finds the pan, and the stabilised motion input
+    /// sees only the sprite; the plain one sees the whole pan.
+    func testStabilizedMotionTakesOutTheCameraPanAndKeepsTheSprite() {
+        let (h, w) = (16, 16)
+        var g = RandomGenerator(seed: 23)
+        let texture = (0..<(3 * h * 3 * w * 3)).map { _ in g.nextFloat() }  // a 48x48 world, wide enough for any pan
+        func frames(panX: Int, panY: Int) -> Tensor {
+            let x = Tensor.zeros([1, 2, h, w, 3])
+            for t in 0..<2 {
+                let (ox, oy) = (16 - (t == 1 ? panX : 0), 16 - (t == 1 ? panY : 0))
+                for y in 0..<h {
+                    for px in 0..<w {
+                        for k in 0..<3 { x.data[((t * h + y) * w + px) * 3 + k] = texture[(((oy + y) * 3 * w) + ox + px) * 3 + k] }
+                    }
+                }
+                let spriteX = 6 + (t == 1 ? 2 : 0)
+                for y in 7..<9 { for px in spriteX..<(spriteX + 2) { for k in 0..<3 { x.data[((t * h + y) * w + px) * 3 + k] = 2 } } }
+            }
+            return x
+        }
+        var config = tinyLatentActionConfig()
+        config.frameWidth = w; config.frameHeight = h
+        for (panX, panY) in [(0, 0), (2, 0), (-3, 0), (1, -2)] {
+            let clip = frames(panX: panX, panY: panY)
+            let shift = LatentActionModel.cameraShift(from: clip.data, to: clip.data + h * w * 3, height: h, width: w, channels: 3)
+            XCTAssertEqual([shift.dx, shift.dy], [panX, panY])
+            config.encoderInput = "stabilized-motion"
+            let stabilized = LatentActionModel(config, seed: 24).motionParts(clip)[0]
+            config.encoderInput = "motion"
+            let plain = LatentActionModel(config, seed: 24).motionParts(clip)[0]
+            func changedPixels(_ change: Tensor) -> Set<Int> {
+                Set((0..<(h * w)).filter { p in (0..<3).contains { k in change.data[(h * w + p) * 3 + k] != 0 } })
+            }
+            // Only the sprite's old place (carried along by the pan) and its new one differ.
+            let old = Set((7..<9).flatMap { y in (6..<8).map { (y + panY) * w + $0 + panX } })
+            let new = Set((7..<9).flatMap { y in (8..<10).map { y * w + $0 } })
+            XCTAssertEqual(changedPixels(stabilized), old.symmetricDifference(new), "pan (\(panX), \(panY))")
+            XCTAssertGreaterThan(changedPixels(plain).count, panX == 0 && panY == 0 ? 7 : 100)
+        }
+    }
+
     /// Four well separated clusters, a codebook of 4 all sitting in one of them: after
     /// placeCodes every cluster has its own code (cosine and Euclidean codebooks alike).
     func testPlaceCodesGivesEachClusterItsOwnCode() {
@@ -358,6 +400,8 @@ final class ConfigurationCompatibilityTests: XCTestCase {
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertFalse(text.contains("encoderReads"))
         XCTAssertTrue(text.contains(#""encoderInput":"motion""#))
+        config.encoderInput = "stabilized-motion"
+        XCTAssertEqual(try JSONDecoder().decode(LatentActionConfig.self, from: try JSONEncoder().encode(config)), config)
     }
 
     func testTokenizerConfigurationRoundTripsAndRefusesCosineCodes() throws {
