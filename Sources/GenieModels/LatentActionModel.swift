@@ -29,6 +29,10 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// taken out, so that a step reads alike whether the camera follows the player or stops
     /// at a level's edge and only the sprite moves.
     public var encoderInput = "motion"
+    /// How the latent is read from the encoder's output at frame t+1: absent or false, one
+    /// projection of all S tokens in place; true, the mean over the tokens of one projection
+    /// of each, so a movement reads the same wherever on the screen it happens.
+    public var poolsLatent: Bool?
 
     public init() {}
 
@@ -38,7 +42,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
-        case changedPixelWeight, encoder, decoder
+        case changedPixelWeight, encoder, decoder, poolsLatent
         // What the encoder reads: always "motion" now. Checkpoints made before the key existed
         // say it with `encoderReadsMotion`; the first LAMs (neither key) read changes only.
         case encoderInput, encoderReadsFrames, encoderReadsMotion
@@ -70,6 +74,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
             throw ModelConfigurationError("this LAM's decoder sees no past frames, a variant genie no longer supports")
         }
         changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
+        poolsLatent = try c.decodeIfPresent(Bool.self, forKey: .poolsLatent)
         encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
         self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
     }
@@ -86,6 +91,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
         try c.encode(encoderInput, forKey: .encoderInput)
         try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
+        try c.encodeIfPresent(poolsLatent, forKey: .poolsLatent)
         try c.encode(self.encoder, forKey: .encoder)
         try c.encode(decoder, forKey: .decoder)
     }
@@ -115,7 +121,7 @@ public final class LatentActionModel: Module {
         encoderPatchEmbedding = Linear(config.encoderValuesPerToken, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
-        toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
+        toLatent = Linear((config.poolsLatent == true ? 1 : s) * config.encoder.width, config.latentDimension, generator: &g)
         quantizer = VectorQuantizer(codes: config.actions, dimension: config.latentDimension, commitment: config.commitment,
                                     restartAfter: 50, normalized: config.normalizedCodes ?? false, generator: &g)
         decoderPatchEmbedding = Linear(config.patchValues, config.decoder.width, generator: &g)
@@ -215,13 +221,22 @@ public final class LatentActionModel: Module {
     /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
     /// latent t belongs to the transition t → t+1 and is read from the encoder's output at
     /// frame t+1, which (causal in time) has seen frames 0…t+1 only. All S tokens of that
-    /// output feed the latent (a mean over them would wash out where things moved).
+    /// output feed the latent: through one projection of them all in place, or (`poolsLatent`)
+    /// as the mean of one projection of each token, blind to where on the screen a token is.
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
-        let (b, t) = (frames.shape[0], frames.shape[1])
+        let (b, t, s) = (frames.shape[0], frames.shape[1], config.tokensPerFrame)
         let x = add(encoderPatchEmbedding(motion(frames.detached())), encoderPositions.value)
-        let h = encoder(x)                                                          // [B, T, S, width]
-        let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])
-        let latents = toLatent(slice(flat, axis: 1, 1..<t))                          // [B, T−1, latent]
+        let h = slice(encoder(x), axis: 1, 1..<t)                                   // [B, T−1, S, width]
+        let latents: Tensor
+        if config.poolsLatent == true {
+            // Mean over the S tokens as a product with a constant column of 1/S.
+            let perToken = permute(toLatent(h), [0, 1, 3, 2])                         // [B, T−1, latent, S]
+            let mean = Tensor(shape: [s, 1])
+            for i in 0..<s { mean.data[i] = 1 / Float(s) }
+            latents = reshape(linear(perToken, mean), [b, t - 1, config.latentDimension])
+        } else {
+            latents = toLatent(reshape(h, [b, t - 1, s * config.encoder.width]))
+        }
         precondition(latents.shape == [b, t - 1, config.latentDimension])
         return latents
     }

@@ -221,6 +221,53 @@ final class OverfitTests: XCTestCase {
         XCTAssertLessThan(mse, 0.02)
     }
 
+    /// A pooled latent is the mean over the tokens of toLatent applied to each token of the
+    /// encoder's output, and its gradient reaches toLatent and the encoder as finite
+    /// differences say.
+    func testPooledLatentIsTheMeanOfEachTokensProjection() {
+        var config = tinyLatentActionConfig()
+        config.poolsLatent = true
+        let lam = LatentActionModel(config, seed: 25)
+        let frames = randomFrames(2, 3, seed: 26)
+        let z = lam.encodeContinuous(frames)                                             // [2, 2, 4]
+        XCTAssertEqual(z.shape, [2, 2, config.latentDimension])
+        let h = withoutGradient { lam.encoder(add(lam.encoderPatchEmbedding(lam.motion(frames)), lam.encoderPositions.value)) }
+        let (s, width, d) = (config.tokensPerFrame, config.encoder.width, config.latentDimension)
+        for b in 0..<2 {
+            for t in 1..<3 {
+                for j in 0..<d {
+                    var sum: Float = 0
+                    for token in 0..<s {
+                        var v = lam.toLatent.bias!.data[j]
+                        for i in 0..<width { v += h.data[((b * 3 + t) * s + token) * width + i] * lam.toLatent.weight.data[i * d + j] }
+                        sum += v
+                    }
+                    XCTAssertEqual(z.data[(b * 2 + t - 1) * d + j], sum / Float(s), accuracy: 1e-4)
+                }
+            }
+        }
+        // Σ z·R against central differences, on toLatent's weight and the patch embedding's.
+        var g = RandomGenerator(seed: 27)
+        let r = (0..<z.count).map { _ in g.nextNormal() }
+        func loss() -> Double {
+            let y = withoutGradient { lam.encodeContinuous(frames) }
+            return (0..<y.count).reduce(0.0) { $0 + Double(y.data[$1]) * Double(r[$1]) }
+        }
+        for p in lam.parameters { p.zeroGradient() }
+        lam.encodeContinuous(frames).backward(seed: r)
+        for weight in [lam.toLatent.weight, lam.encoderPatchEmbedding.weight] {
+            let analytic = weight.gradientArray ?? []
+            XCTAssertEqual(analytic.count, weight.count)
+            for i in stride(from: 0, to: weight.count, by: max(1, weight.count / 24)) {
+                let old = weight.data[i]
+                weight.data[i] = old + 1e-2; let plus = loss()
+                weight.data[i] = old - 1e-2; let minus = loss()
+                weight.data[i] = old
+                XCTAssertEqual(analytic[i], Float((plus - minus) / 2e-2), accuracy: 2e-2 * max(1, abs(analytic[i])), "\(weight.shape)[\(i)]")
+            }
+        }
+    }
+
     /// The motion input's direction terms have the sign of the shift: a difference image
     /// alone looks alike for a shift either way, Δ·∂m/∂x does not.
     func testLatentActionMotionInputTellsLeftFromRight() {
@@ -401,6 +448,7 @@ final class ConfigurationCompatibilityTests: XCTestCase {
         XCTAssertFalse(text.contains("encoderReads"))
         XCTAssertTrue(text.contains(#""encoderInput":"motion""#))
         config.encoderInput = "stabilized-motion"
+        config.poolsLatent = true
         XCTAssertEqual(try JSONDecoder().decode(LatentActionConfig.self, from: try JSONEncoder().encode(config)), config)
     }
 
