@@ -268,6 +268,20 @@ final class OverfitTests: XCTestCase {
         }
     }
 
+    /// A LAM with the pooled latent and the stabilised input saves and loads as itself.
+    func testPooledStabilizedLatentActionModelCheckpointRoundTrips() throws {
+        var config = tinyLatentActionConfig()
+        config.poolsLatent = true; config.encoderInput = "stabilized-motion"
+        let lam = LatentActionModel(config, seed: 28)
+        let path = NSTemporaryDirectory() + "genie-pooled-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(lam, kind: "lam", config: config, to: path)
+        let (loaded, _) = try Checkpoint.loadLatentActionModel(path)
+        XCTAssertEqual(loaded.config, config)
+        let frames = randomFrames(1, 3, seed: 29)
+        XCTAssertEqual(withoutGradient { loaded.encodeContinuous(frames) }.array, withoutGradient { lam.encodeContinuous(frames) }.array)
+    }
+
     /// The motion input's direction terms have the sign of the shift: a difference image
     /// alone looks alike for a shift either way, Δ·∂m/∂x does not.
     func testLatentActionMotionInputTellsLeftFromRight() {
