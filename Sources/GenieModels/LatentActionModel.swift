@@ -24,15 +24,6 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     public var changedPixelWeight: Float?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
-    /// What the encoder reads (see `LatentActionModel.motion`): "motion", or
-    /// "stabilized-motion", the same after the frame's whole-frame shift (a camera pan) is
-    /// taken out, so that a step reads alike whether the camera follows the player or stops
-    /// at a level's edge and only the sprite moves.
-    public var encoderInput = "motion"
-    /// How the latent is read from the encoder's output at frame t+1: absent or false, one
-    /// projection of all S tokens in place; true, the mean over the tokens of one projection
-    /// of each, so a movement reads the same wherever on the screen it happens.
-    public var poolsLatent: Bool?
 
     public init() {}
 
@@ -42,7 +33,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
-        case changedPixelWeight, encoder, decoder, poolsLatent
+        case changedPixelWeight, encoder, decoder
         // What the encoder reads: always "motion" now. Checkpoints made before the key existed
         // say it with `encoderReadsMotion`; the first LAMs (neither key) read changes only.
         case encoderInput, encoderReadsFrames, encoderReadsMotion
@@ -50,8 +41,8 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         case decoderHistory
     }
 
-    /// The encoder inputs genie reads; others were ablations that lost (docs/runs.md).
-    public static let encoderInputs = ["motion", "stabilized-motion"]
+    /// The encoder input all LAMs now read; others were ablations that lost (docs/runs.md).
+    static let encoderInput = "motion"
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -66,15 +57,13 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         let input = try c.decodeIfPresent(String.self, forKey: .encoderInput)
             ?? (try c.decodeIfPresent(Bool.self, forKey: .encoderReadsMotion) == true ? "motion"
                 : try c.decodeIfPresent(Bool.self, forKey: .encoderReadsFrames) == true ? "frames" : "changes")
-        guard Self.encoderInputs.contains(input) else {
-            throw ModelConfigurationError("this LAM's encoder reads \"\(input)\", an input genie does not support (only \(Self.encoderInputs.map { "\"\($0)\"" }.joined(separator: " or ")))")
+        guard input == Self.encoderInput else {
+            throw ModelConfigurationError("this LAM's encoder reads \"\(input)\", an input genie no longer supports (only \"motion\")")
         }
-        encoderInput = input
         guard try c.decodeIfPresent(Bool.self, forKey: .decoderHistory) != false else {
             throw ModelConfigurationError("this LAM's decoder sees no past frames, a variant genie no longer supports")
         }
         changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
-        poolsLatent = try c.decodeIfPresent(Bool.self, forKey: .poolsLatent)
         encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
         self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
     }
@@ -89,9 +78,8 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         try c.encode(latentDimension, forKey: .latentDimension)
         try c.encode(commitment, forKey: .commitment)
         try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
-        try c.encode(encoderInput, forKey: .encoderInput)
+        try c.encode(Self.encoderInput, forKey: .encoderInput)
         try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
-        try c.encodeIfPresent(poolsLatent, forKey: .poolsLatent)
         try c.encode(self.encoder, forKey: .encoder)
         try c.encode(decoder, forKey: .decoder)
     }
@@ -121,7 +109,7 @@ public final class LatentActionModel: Module {
         encoderPatchEmbedding = Linear(config.encoderValuesPerToken, config.encoder.width, generator: &g)
         encoderPositions = Parameter([s, config.encoder.width], std: 0.02, generator: &g)
         encoder = STTransformer(config.encoder, generator: &g)
-        toLatent = Linear((config.poolsLatent == true ? 1 : s) * config.encoder.width, config.latentDimension, generator: &g)
+        toLatent = Linear(s * config.encoder.width, config.latentDimension, generator: &g)
         quantizer = VectorQuantizer(codes: config.actions, dimension: config.latentDimension, commitment: config.commitment,
                                     restartAfter: 50, normalized: config.normalizedCodes ?? false, generator: &g)
         decoderPatchEmbedding = Linear(config.patchValues, config.decoder.width, generator: &g)
@@ -147,30 +135,12 @@ public final class LatentActionModel: Module {
     }
 
     /// Pixel-shaped [2Δ, 4Δ·∂m/∂x, 4Δ·∂m/∂y] for frames [B, T, H, W, C] (zero at t = 0).
-    /// With "stabilized-motion", x_t is first moved by the whole-frame shift that best maps
-    /// it onto x_{t+1} (`cameraShift`), so Δ is the change relative to the background.
     func motionParts(_ frames: Tensor) -> [Tensor] {
         let (b, t, h, w, c) = (frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3], frames.shape[4])
         let frameSize = h * w * c
         let parts = (0..<3).map { _ in Tensor(shape: frames.shape) }
-        let stabilized = config.encoderInput == "stabilized-motion"
-        let aligned = UnsafeMutablePointer<Float>.allocate(capacity: frameSize)
-        defer { aligned.deallocate() }
         for bt in 0..<(b * t) where bt % t > 0 {
-            let now = frames.data + bt * frameSize
-            var before = UnsafePointer(now - frameSize)
-            if stabilized {
-                let shift = Self.cameraShift(from: before, to: now, height: h, width: w, channels: c)
-                // x_t moved by the shift; where it has no pixel, x_{t+1} itself (no change).
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let (sx, sy) = (x - shift.dx, y - shift.dy)
-                        let inside = (0..<w).contains(sx) && (0..<h).contains(sy)
-                        for k in 0..<c { aligned[(y * w + x) * c + k] = inside ? before[(sy * w + sx) * c + k] : now[(y * w + x) * c + k] }
-                    }
-                }
-                before = UnsafePointer(aligned)
-            }
+            let now = frames.data + bt * frameSize, before = now - frameSize
             let change = parts[0].data + bt * frameSize
             for i in 0..<frameSize { change[i] = 2 * (now[i] - before[i]) }
             let alongX = parts[1].data + bt * frameSize, alongY = parts[2].data + bt * frameSize
@@ -194,49 +164,16 @@ public final class LatentActionModel: Module {
         return parts
     }
 
-    /// The whole-frame shift (dx, dy), each within ±`maxShift` pixels, with
-    /// next(x, y) ≈ previous(x − dx, y − dy) at the least mean absolute difference over the
-    /// pixels both frames show: how far the camera panned. A frame that matches as well
-    /// unshifted (a still camera, or a sky with nothing to lock on to) gets the smallest shift.
-    static func cameraShift(from previous: UnsafePointer<Float>, to next: UnsafePointer<Float>,
-                            height h: Int, width w: Int, channels c: Int, maxShift: Int = 4) -> (dx: Int, dy: Int) {
-        var best = (dx: 0, dy: 0), bestError = Double.infinity
-        let candidates = (-maxShift...maxShift).flatMap { dy in (-maxShift...maxShift).map { dx in (dx: dx, dy: dy) } }
-            .sorted { abs($0.dx) + abs($0.dy) < abs($1.dx) + abs($1.dy) }
-        for s in candidates {
-            var error = 0.0
-            for y in max(0, s.dy)..<min(h, h + s.dy) {
-                for x in max(0, s.dx)..<min(w, w + s.dx) {
-                    let i = (y * w + x) * c, j = ((y - s.dy) * w + (x - s.dx)) * c
-                    for k in 0..<c { error += Double(abs(next[i + k] - previous[j + k])) }
-                }
-            }
-            error /= Double((h - abs(s.dy)) * (w - abs(s.dx)) * c)
-            // Ties go to the smaller shift (candidates come in order of size).
-            if error < bestError - 1e-7 { best = s; bestError = error }
-        }
-        return best
-    }
-
     /// Continuous action latents [B, T−1, latentDimension] for frames [B, T, H, W, C]:
     /// latent t belongs to the transition t → t+1 and is read from the encoder's output at
     /// frame t+1, which (causal in time) has seen frames 0…t+1 only. All S tokens of that
-    /// output feed the latent: through one projection of them all in place, or (`poolsLatent`)
-    /// as the mean of one projection of each token, blind to where on the screen a token is.
+    /// output feed the latent (a mean over them would wash out where things moved).
     public func encodeContinuous(_ frames: Tensor) -> Tensor {
-        let (b, t, s) = (frames.shape[0], frames.shape[1], config.tokensPerFrame)
+        let (b, t) = (frames.shape[0], frames.shape[1])
         let x = add(encoderPatchEmbedding(motion(frames.detached())), encoderPositions.value)
-        let h = slice(encoder(x), axis: 1, 1..<t)                                   // [B, T−1, S, width]
-        let latents: Tensor
-        if config.poolsLatent == true {
-            // Mean over the S tokens as a product with a constant column of 1/S.
-            let perToken = permute(toLatent(h), [0, 1, 3, 2])                         // [B, T−1, latent, S]
-            let mean = Tensor(shape: [s, 1])
-            for i in 0..<s { mean.data[i] = 1 / Float(s) }
-            latents = reshape(linear(perToken, mean), [b, t - 1, config.latentDimension])
-        } else {
-            latents = toLatent(reshape(h, [b, t - 1, s * config.encoder.width]))
-        }
+        let h = encoder(x)                                                          // [B, T, S, width]
+        let flat = reshape(h, [b, t, config.tokensPerFrame * config.encoder.width])
+        let latents = toLatent(slice(flat, axis: 1, 1..<t))                          // [B, T−1, latent]
         precondition(latents.shape == [b, t - 1, config.latentDimension])
         return latents
     }

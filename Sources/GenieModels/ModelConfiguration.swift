@@ -113,7 +113,7 @@ extension LatentActionConfig: ModelConfiguration {
     public var parameterCount: Int {
         let s = tokensPerFrame
         return linearParameters(encoderValuesPerToken, encoder.width) + s * encoder.width
-            + encoder.parameterCount + linearParameters((poolsLatent == true ? 1 : s) * encoder.width, latentDimension) + actions * latentDimension
+            + encoder.parameterCount + linearParameters(s * encoder.width, latentDimension) + actions * latentDimension
             + linearParameters(patchValues, decoder.width) + s * decoder.width + linearParameters(latentDimension, decoder.width)
             + decoder.parameterCount + linearParameters(decoder.width, patchValues)
     }

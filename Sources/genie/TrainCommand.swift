@@ -207,10 +207,6 @@ struct TrainLatentActions: ParsableCommand {
     var changedPixelWeight: Float = 10
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 1000
-    @Flag(help: "The encoder reads each step's motion after the whole-frame shift from the frame before (a camera pan) is taken out, so a step left reads alike whether the camera follows the player or stops at a level's edge.")
-    var stabilizeCamera = false
-    @Flag(help: "Read the action latent as the mean over the patch tokens of one projection of each, so that a movement reads the same wherever on the screen it happens (default: one projection of all tokens in place).")
-    var poolLatent = false
 
     func validate() throws {
         guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
@@ -223,8 +219,6 @@ struct TrainLatentActions: ParsableCommand {
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
-        if stabilizeCamera { config.encoderInput = "stabilized-motion" }
-        if poolLatent { config.poolsLatent = true }
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
         size.apply(&config.encoder); size.apply(&config.decoder)
         let lam = LatentActionModel(try common.checked(config), seed: common.seed)

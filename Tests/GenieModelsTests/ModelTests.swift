@@ -221,67 +221,6 @@ final class OverfitTests: XCTestCase {
         XCTAssertLessThan(mse, 0.02)
     }
 
-    /// A pooled latent is the mean over the tokens of toLatent applied to each token of the
-    /// encoder's output, and its gradient reaches toLatent and the encoder as finite
-    /// differences say.
-    func testPooledLatentIsTheMeanOfEachTokensProjection() {
-        var config = tinyLatentActionConfig()
-        config.poolsLatent = true
-        let lam = LatentActionModel(config, seed: 25)
-        let frames = randomFrames(2, 3, seed: 26)
-        let z = lam.encodeContinuous(frames)                                             // [2, 2, 4]
-        XCTAssertEqual(z.shape, [2, 2, config.latentDimension])
-        let h = withoutGradient { lam.encoder(add(lam.encoderPatchEmbedding(lam.motion(frames)), lam.encoderPositions.value)) }
-        let (s, width, d) = (config.tokensPerFrame, config.encoder.width, config.latentDimension)
-        for b in 0..<2 {
-            for t in 1..<3 {
-                for j in 0..<d {
-                    var sum: Float = 0
-                    for token in 0..<s {
-                        var v = lam.toLatent.bias!.data[j]
-                        for i in 0..<width { v += h.data[((b * 3 + t) * s + token) * width + i] * lam.toLatent.weight.data[i * d + j] }
-                        sum += v
-                    }
-                    XCTAssertEqual(z.data[(b * 2 + t - 1) * d + j], sum / Float(s), accuracy: 1e-4)
-                }
-            }
-        }
-        // Σ z·R against central differences, on toLatent's weight and the patch embedding's.
-        var g = RandomGenerator(seed: 27)
-        let r = (0..<z.count).map { _ in g.nextNormal() }
-        func loss() -> Double {
-            let y = withoutGradient { lam.encodeContinuous(frames) }
-            return (0..<y.count).reduce(0.0) { $0 + Double(y.data[$1]) * Double(r[$1]) }
-        }
-        for p in lam.parameters { p.zeroGradient() }
-        lam.encodeContinuous(frames).backward(seed: r)
-        for weight in [lam.toLatent.weight, lam.encoderPatchEmbedding.weight] {
-            let analytic = weight.gradientArray ?? []
-            XCTAssertEqual(analytic.count, weight.count)
-            for i in stride(from: 0, to: weight.count, by: max(1, weight.count / 24)) {
-                let old = weight.data[i]
-                weight.data[i] = old + 1e-2; let plus = loss()
-                weight.data[i] = old - 1e-2; let minus = loss()
-                weight.data[i] = old
-                XCTAssertEqual(analytic[i], Float((plus - minus) / 2e-2), accuracy: 2e-2 * max(1, abs(analytic[i])), "\(weight.shape)[\(i)]")
-            }
-        }
-    }
-
-    /// A LAM with the pooled latent and the stabilised input saves and loads as itself.
-    func testPooledStabilizedLatentActionModelCheckpointRoundTrips() throws {
-        var config = tinyLatentActionConfig()
-        config.poolsLatent = true; config.encoderInput = "stabilized-motion"
-        let lam = LatentActionModel(config, seed: 28)
-        let path = NSTemporaryDirectory() + "genie-pooled-\(UUID().uuidString).safetensors"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try Checkpoint.save(lam, kind: "lam", config: config, to: path)
-        let (loaded, _) = try Checkpoint.loadLatentActionModel(path)
-        XCTAssertEqual(loaded.config, config)
-        let frames = randomFrames(1, 3, seed: 29)
-        XCTAssertEqual(withoutGradient { loaded.encodeContinuous(frames) }.array, withoutGradient { lam.encodeContinuous(frames) }.array)
-    }
-
     /// The motion input's direction terms have the sign of the shift: a difference image
     /// alone looks alike for a shift either way, Δ·∂m/∂x does not.
     func testLatentActionMotionInputTellsLeftFromRight() {
@@ -311,48 +250,6 @@ final class OverfitTests: XCTestCase {
         }
         XCTAssertLessThan(horizontalTerm(2), -1, "moving right: negative")
         XCTAssertGreaterThan(horizontalTerm(-2), 1, "moving left: positive")
-    }
-
-    /// A 16x16 textured scene, frame 1 the scene panned by (dx, dy) with a 2x2 sprite that
-    /// moves 2 px right on the screen on top: cameraShift finds the pan, and the stabilised motion input
-    /// sees only the sprite; the plain one sees the whole pan.
-    func testStabilizedMotionTakesOutTheCameraPanAndKeepsTheSprite() {
-        let (h, w) = (16, 16)
-        var g = RandomGenerator(seed: 23)
-        let texture = (0..<(3 * h * 3 * w * 3)).map { _ in g.nextFloat() }  // a 48x48 world, wide enough for any pan
-        func frames(panX: Int, panY: Int) -> Tensor {
-            let x = Tensor.zeros([1, 2, h, w, 3])
-            for t in 0..<2 {
-                let (ox, oy) = (16 - (t == 1 ? panX : 0), 16 - (t == 1 ? panY : 0))
-                for y in 0..<h {
-                    for px in 0..<w {
-                        for k in 0..<3 { x.data[((t * h + y) * w + px) * 3 + k] = texture[(((oy + y) * 3 * w) + ox + px) * 3 + k] }
-                    }
-                }
-                let spriteX = 6 + (t == 1 ? 2 : 0)
-                for y in 7..<9 { for px in spriteX..<(spriteX + 2) { for k in 0..<3 { x.data[((t * h + y) * w + px) * 3 + k] = 2 } } }
-            }
-            return x
-        }
-        var config = tinyLatentActionConfig()
-        config.frameWidth = w; config.frameHeight = h
-        for (panX, panY) in [(0, 0), (2, 0), (-3, 0), (1, -2)] {
-            let clip = frames(panX: panX, panY: panY)
-            let shift = LatentActionModel.cameraShift(from: clip.data, to: clip.data + h * w * 3, height: h, width: w, channels: 3)
-            XCTAssertEqual([shift.dx, shift.dy], [panX, panY])
-            config.encoderInput = "stabilized-motion"
-            let stabilized = LatentActionModel(config, seed: 24).motionParts(clip)[0]
-            config.encoderInput = "motion"
-            let plain = LatentActionModel(config, seed: 24).motionParts(clip)[0]
-            func changedPixels(_ change: Tensor) -> Set<Int> {
-                Set((0..<(h * w)).filter { p in (0..<3).contains { k in change.data[(h * w + p) * 3 + k] != 0 } })
-            }
-            // Only the sprite's old place (carried along by the pan) and its new one differ.
-            let old = Set((7..<9).flatMap { y in (6..<8).map { (y + panY) * w + $0 + panX } })
-            let new = Set((7..<9).flatMap { y in (8..<10).map { y * w + $0 } })
-            XCTAssertEqual(changedPixels(stabilized), old.symmetricDifference(new), "pan (\(panX), \(panY))")
-            XCTAssertGreaterThan(changedPixels(plain).count, panX == 0 && panY == 0 ? 7 : 100)
-        }
     }
 
     /// Four well separated clusters, a codebook of 4 all sitting in one of them: after
@@ -461,9 +358,6 @@ final class ConfigurationCompatibilityTests: XCTestCase {
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertFalse(text.contains("encoderReads"))
         XCTAssertTrue(text.contains(#""encoderInput":"motion""#))
-        config.encoderInput = "stabilized-motion"
-        config.poolsLatent = true
-        XCTAssertEqual(try JSONDecoder().decode(LatentActionConfig.self, from: try JSONEncoder().encode(config)), config)
     }
 
     func testTokenizerConfigurationRoundTripsAndRefusesCosineCodes() throws {
