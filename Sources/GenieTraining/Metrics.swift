@@ -24,6 +24,27 @@ public func psnr(_ a: Frame, _ b: Frame, in box: PixelBox) -> Double {
     return 10 * log10(1 / max(mse, 1e-10))
 }
 
+/// How a quantiser spreads its codes over a sample: how many codes it used, and the
+/// perplexity of their histogram (exp of its entropy): the number of codes it would take,
+/// used evenly, to carry the same information; equal to `used` only when use is even.
+public struct CodeUsage: Equatable {
+    public let used: Int
+    public let perplexity: Double
+
+    public init<S: Sequence>(codes: S, codeCount: Int) where S.Element: BinaryInteger {
+        var counts = [Int](repeating: 0, count: codeCount)
+        for c in codes { counts[Int(c)] += 1 }
+        self.init(counts: counts)
+    }
+
+    public init(counts: [Int]) {
+        let total = Double(counts.reduce(0, +))
+        used = counts.filter { $0 > 0 }.count
+        let entropy = counts.filter { $0 > 0 }.map { Double($0) / total }.reduce(0.0) { $0 - $1 * log($1) }
+        perplexity = exp(entropy)
+    }
+}
+
 /// Mean SSIM (Wang et al. 2004) over 8×8 windows with stride 4, on luma.
 public func ssim(_ a: Frame, _ b: Frame) -> Double {
     func luma(_ f: Frame) -> [Double] {
@@ -111,19 +132,23 @@ public enum Evaluation {
         return (0..<count).map { all[$0 * all.count / count] }
     }
 
-    /// Tokenizer reconstruction: mean PSNR and SSIM over every frame of the clips.
-    public static func tokenizer(_ model: VideoTokenizer, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int) -> (psnr: Double, ssim: Double) {
+    /// Tokenizer reconstruction: mean PSNR and SSIM over every frame of the clips, and how the
+    /// codebook is used on them (a codebook used thinly caps the reconstruction).
+    public static func tokenizer(_ model: VideoTokenizer, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int)
+        -> (psnr: Double, ssim: Double, codes: CodeUsage) {
         var p = 0.0, s = 0.0, n = 0
+        var counts = [Int](repeating: 0, count: model.config.codebookSize)
         for clip in clips {
             let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
             let codes = model.encode(frames)
+            for c in codes { counts[Int(c)] += 1 }
             let out = model.decode(codes: codes, batch: 1, frames: length)
             for t in 0..<length {
                 let real = frames.frame(batch: 0, time: t), fake = out.frame(batch: 0, time: t)
                 p += psnr(real, fake); s += ssim(real, fake); n += 1
             }
         }
-        return (p / Double(max(n, 1)), s / Double(max(n, 1)))
+        return (p / Double(max(n, 1)), s / Double(max(n, 1)), CodeUsage(counts: counts))
     }
 
     /// One transition t → t+1 of a held-out clip, as the LAM saw it.

@@ -121,14 +121,9 @@ public final class LatentActionTask: TrainingTask {
         }
         let actions = group.allgather(out.actions)
         let restarted = lam.quantizer.updateUsageAndRestart(group.allgather(out.latents), indices: actions, generator: &generator)
-        var counts = [Int](repeating: 0, count: lam.config.actions)
-        for a in actions { counts[Int(a)] += 1 }
         lastOutput = nil
-        let used = counts.filter { $0 > 0 }.count
-        // Perplexity of the batch's code histogram: |A| when all codes are used evenly.
-        let total = Float(actions.count)
-        let entropy = counts.filter { $0 > 0 }.map { Float($0) / total }.reduce(Float(0)) { $0 - $1 * logf($1) }
-        return [("codes_used", Float(used)), ("code_perplexity", expf(entropy)), ("codes_restarted", Float(restarted))]
+        let usage = CodeUsage(codes: actions, codeCount: lam.config.actions)
+        return [("codes_used", Float(usage.used)), ("code_perplexity", Float(usage.perplexity)), ("codes_restarted", Float(restarted))]
     }
 
     public func sampleGrid() -> Frame {

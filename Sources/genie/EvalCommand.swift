@@ -63,9 +63,11 @@ struct EvalCommand: ParsableCommand {
             tokenizerWindow = trainingClipLength(file.metadata)
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             tokenizerModel = model
-            let (p, s) = withoutGradient { Evaluation.tokenizer(model, dataset: dataset, clips: chosen, length: clipLength) }
+            let (p, s, codes) = withoutGradient { Evaluation.tokenizer(model, dataset: dataset, clips: chosen, length: clipLength) }
             report["tokenizer_psnr"] = rounded(p, 2)
             report["tokenizer_ssim"] = rounded(s, 4)
+            report["tokenizer_codes_used"] = codes.used
+            report["tokenizer_code_perplexity"] = rounded(codes.perplexity, 1)
             report["tokens_per_frame"] = model.config.tokensPerFrame
             if let pictures {
                 try Folder.create(pictures)

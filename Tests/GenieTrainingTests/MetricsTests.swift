@@ -37,6 +37,41 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(half.normalizedMutualInformation, 0, accuracy: 1e-12)
     }
 
+    func testCodeUsage() {
+        // Two codes of four, used evenly: perplexity 2.
+        let even = CodeUsage(codes: [Int32(1), 3, 1, 3], codeCount: 4)
+        XCTAssertEqual(even, CodeUsage(counts: [0, 2, 0, 2]))
+        XCTAssertEqual(even.used, 2)
+        XCTAssertEqual(even.perplexity, 2, accuracy: 1e-12)
+        // 3 : 1 is worth fewer than two even codes: exp(−(¾ ln ¾ + ¼ ln ¼)) = 1.7548…
+        let uneven = CodeUsage(counts: [3, 1, 0])
+        XCTAssertEqual(uneven.used, 2)
+        XCTAssertEqual(uneven.perplexity, 1.754765, accuracy: 1e-6)
+        XCTAssertEqual(CodeUsage(counts: [0, 5]).perplexity, 1, accuracy: 1e-12)
+    }
+
+    /// The tokenizer's figures count the codes of every frame of every clip once.
+    func testTokenizerFiguresCountEveryClipsCodes() throws {
+        let root = NSTemporaryDirectory() + "genie-tokfig-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try makeDataset(root, episodes: 2, frames: 8)
+        let dataset = try VideoDataset(root: root)
+        var t = TokenizerConfig()
+        t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
+        t.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); t.decoder = t.encoder
+        let tokenizer = VideoTokenizer(t, seed: 4)
+        let clips = Evaluation.clips(dataset, length: 4, count: 3)
+        XCTAssertEqual(clips.count, 3)
+        let figures = withoutGradient { Evaluation.tokenizer(tokenizer, dataset: dataset, clips: clips, length: 4) }
+        var counts = [Int](repeating: 0, count: 16)
+        for clip in clips {
+            for c in withoutGradient({ tokenizer.encode(ClipSampler.frames(dataset, clips: [clip], length: 4)) }) { counts[Int(c)] += 1 }
+        }
+        XCTAssertEqual(counts.reduce(0, +), 3 * 4 * 4, "3 clips of 4 frames of 4 tokens")
+        XCTAssertEqual(figures.codes, CodeUsage(counts: counts))
+        XCTAssertGreaterThan(figures.codes.used, 1)
+    }
+
     /// The rollout comparison plays the clip's true actions through the key map: it must
     /// equal a world stepped by hand with the mapped latents (this data's actions alternate
     /// noop, left: latents 1, 2).
