@@ -27,27 +27,29 @@ public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inou
     let s = tokens.count
     var candidates: [(index: Int, code: Int32, confidence: Float)] = []
     var probabilities = [Float](repeating: 0, count: k)
-    for i in 0..<s where masked[i] {
-        let row = logits + i * k
-        var code = 0
-        if temperature <= 0 {
-            code = argmax(row, count: k)
-            var mx = -Float.infinity
-            for j in 0..<k { mx = max(mx, row[j]) }
-            var z: Float = 0
-            for j in 0..<k { z += expf(row[j] - mx) }
-            candidates.append((i, Int32(code), expf(row[code] - mx) / z))
-            continue
+    probabilities.withUnsafeMutableBufferPointer { p in
+        let probability = p.baseAddress!
+        for i in 0..<s where masked[i] {
+            let row = logits + i * k
+            probability.update(from: row, count: k)
+            var code: Int
+            if temperature <= 0 {
+                code = argmax(row, count: k)
+                softmaxInPlace(probability, count: k)
+            } else {
+                softmaxInPlace(probability, count: k, scale: 1 / temperature)
+                // Inverse CDF; a u past the rounded total falls to the last code that can be drawn.
+                let u = generator.nextFloat()
+                var acc: Float = 0
+                code = -1
+                for j in 0..<k where probability[j] > 0 {
+                    code = j
+                    acc += probability[j]
+                    if acc > u { break }
+                }
+            }
+            candidates.append((i, Int32(code), probability[code]))
         }
-        var mx = -Float.infinity
-        for j in 0..<k { mx = max(mx, row[j] / temperature) }
-        var z: Float = 0
-        for j in 0..<k { let e = expf(row[j] / temperature - mx); probabilities[j] = e; z += e }
-        let u = generator.nextFloat() * z
-        var acc: Float = 0
-        code = k - 1
-        for j in 0..<k { acc += probabilities[j]; if acc > u { code = j; break } }
-        candidates.append((i, Int32(code), probabilities[code] / z))
     }
     let commit = candidates.count - min(keepMasked, candidates.count)
     // Most confident first; ties broken by position so the result is deterministic.

@@ -50,12 +50,10 @@ public func layerNorm(_ x: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 
     parallelRanges(rows, work: x.count * 6) { range in
         for r in range {
             let xr = px + r * c, yr = py + r * c
-            var m: Float = 0
-            for j in 0..<c { m += xr[j] }
-            m /= Float(c)
-            var v: Float = 0
-            for j in 0..<c { let d = xr[j] - m; v += d * d }
-            v /= Float(c)
+            // Both reductions in 16 lanes: a strict scalar sum would not vectorise, and at play's
+            // 64-row shapes these rows are a tenth of a frame.
+            let m = sumOf(xr, c) / Float(c)
+            let v = squaredDeviationsOf(xr, c, from: m) / Float(c)
             let s = 1 / (v + epsilon).squareRoot()
             mean.pointer[r] = m; rstd.pointer[r] = s
             for j in 0..<c { yr[j] = (xr[j] - m) * s * g[j] + b[j] }
@@ -88,6 +86,29 @@ func sumOf(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var s = lanes.sum()
     while j < n { s += p[j]; j += 1 }
     return s
+}
+
+/// Σ (p[i] − m)² over 0..<n, in 16 lanes.
+@inline(__always)
+func squaredDeviationsOf(_ p: UnsafePointer<Float>, _ n: Int, from m: Float) -> Float {
+    var lanes = SIMD16<Float>()
+    let mean = SIMD16<Float>(repeating: m)
+    var j = 0
+    while j + 16 <= n {
+        let d = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self) - mean
+        lanes += d * d
+        j += 16
+    }
+    var s = lanes.sum()
+    while j < n { let d = p[j] - m; s += d * d; j += 1 }
+    return s
+}
+
+/// Softmax of one row of `n` values scaled by `scale` (1/temperature), in place: the
+/// vectorised exp of the attention rows, for callers outside the engine (MaskGIT sampling).
+public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int, scale: Float = 1) {
+    if scale != 1 { for j in 0..<n { row[j] *= scale } }
+    softmaxRow(row, row, n)
 }
 
 /// Σ a[i]·b[i] over 0..<n, in 16 lanes.

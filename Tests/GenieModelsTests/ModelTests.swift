@@ -119,6 +119,24 @@ final class ModelShapeAndCausalityTests: XCTestCase {
         XCTAssertEqual(tokens, [1, 2, 0, 2])
     }
 
+    /// At temperature T a masked token draws code j with probability softmax(logits / T)_j, and
+    /// a code whose probability underflows to 0 is never drawn.
+    func testMaskGITStepSamplesTheTemperedSoftmax() {
+        let logits: [Float] = [0, Float(log(3.0)), -1000]
+        for (temperature, expected) in [(Float(1), 0.75), (0.5, 0.9)] {
+            var g = RandomGenerator(seed: 7)
+            var counts = [0, 0, 0]
+            for _ in 0..<4000 {
+                var tokens: [Int32] = [0], masked = [true]
+                maskGITStep(logits: logits, codes: 3, tokens: &tokens, masked: &masked, keepMasked: 0, temperature: temperature, generator: &g)
+                XCTAssertEqual(masked, [false])
+                counts[Int(tokens[0])] += 1
+            }
+            XCTAssertEqual(Double(counts[1]) / 4000, expected, accuracy: 0.025, "T = \(temperature): \(counts)")
+            XCTAssertEqual(counts[2], 0, "a code of probability 0 is never drawn")
+        }
+    }
+
     func testSTBlockGradientsMatchFiniteDifferences() {
         var g = RandomGenerator(seed: 12)
         let block = STBlock(TransformerConfig(width: 8, depth: 1, heads: 2, feedForwardMultiple: 2), generator: &g)
