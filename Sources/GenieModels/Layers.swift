@@ -31,7 +31,8 @@ public final class Linear: Module {
         self.bias = bias ? Tensor.zeros([outFeatures], requiresGrad: true) : nil
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight, bias) }
+    /// x · W + b, plus `residual` where given (see `linear`).
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor { linear(x, weight, bias, residual: residual) }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])

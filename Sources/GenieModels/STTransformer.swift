@@ -51,14 +51,15 @@ public final class AxisAttention: Module {
     /// With a `cache` (temporal attention on one new frame, B = T = 1), the frame's key and
     /// value are written into it and the frame's queries attend over every cached frame and
     /// itself: no mask is needed, the cache holds only the past and the frame.
-    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TemporalKVCache? = nil) -> Tensor {
+    /// `residual`, where given, is added to the output (the block's residual stream).
+    public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TemporalKVCache? = nil, residual: Tensor? = nil) -> Tensor {
         let (q, k, v) = projections(x, timeOffset: timeOffset)
         guard let cache else {
-            return output(attention(query: q, key: k, value: v, heads: heads, axis: axis, causal: causal))
+            return output(attention(query: q, key: k, value: v, heads: heads, axis: axis, causal: causal), residual: residual)
         }
         precondition(axis == .temporal, "only temporal attention is cached")
         cache.write(key: k, value: v)
-        return output(attention(query: q, key: cache.keys, value: cache.values, heads: heads, axis: .temporal, causal: false))
+        return output(attention(query: q, key: cache.keys, value: cache.values, heads: heads, axis: .temporal, causal: false), residual: residual)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -75,7 +76,8 @@ public final class FeedForward: Module {
         contract = Linear(hidden, width, std: outputStd, generator: &generator)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { contract(gelu(expand(x))) }
+    /// The MLP of x, plus `residual` where given.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor { contract(gelu(expand(x)), residual: residual) }
     public func namedParameters() -> [(name: String, tensor: Tensor)] { scoped("expand", expand) + scoped("contract", contract) }
 }
 
@@ -101,9 +103,10 @@ public final class STBlock: Module {
     /// With a `cache`, x is one new frame whose temporal attention also sees the cached
     /// past frames (committing the frame is the caller's business).
     public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TemporalKVCache? = nil) -> Tensor {
-        var h = add(x, spatial(spatialNorm(x)))
-        h = add(h, temporal(temporalNorm(h), timeOffset: timeOffset, cache: cache))
-        return add(h, feedForward(feedForwardNorm(h)))
+        // Each sublayer adds its output to the residual stream inside its last projection.
+        var h = spatial(spatialNorm(x), residual: x)
+        h = temporal(temporalNorm(h), timeOffset: timeOffset, cache: cache, residual: h)
+        return feedForward(feedForwardNorm(h), residual: h)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

@@ -46,6 +46,9 @@ final class GradientTests: XCTestCase {
     func testLinear() {
         let x = randomTensor([2, 3, 5], seed: 1), w = randomTensor([5, 4], seed: 2), b = randomTensor([4], seed: 3)
         checkGradients("linear", inputs: [x, w, b]) { linear($0[0], $0[1], $0[2]) }
+        let r = randomTensor([2, 3, 4], seed: 4)
+        checkGradients("linear + residual", inputs: [x, w, b, r]) { linear($0[0], $0[1], $0[2], residual: $0[3]) }
+        checkGradients("linear + residual, no bias", inputs: [x, w, r]) { linear($0[0], $0[1], residual: $0[2]) }
     }
 
     func testBroadcastAddAndMul() {

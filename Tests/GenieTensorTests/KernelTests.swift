@@ -110,6 +110,13 @@ final class KernelTests: XCTestCase {
                 XCTAssertEqual(y[r * 6 + j], s, accuracy: 1e-4)
             }
         }
+        // With a residual: the same product plus the residual, with and without the bias.
+        let residual = randomTensor([3, 4, 6], seed: 17, grad: false)
+        let withBias = linear(x, w, b, residual: residual).array, without = linear(x, w, residual: residual).array
+        for i in 0..<72 {
+            XCTAssertEqual(withBias[i], y[i] + residual.data[i], accuracy: 1e-4)
+            XCTAssertEqual(without[i], y[i] - b.data[i % 6] + residual.data[i], accuracy: 1e-4)
+        }
     }
 
     func testLayerNormNormalises() {
