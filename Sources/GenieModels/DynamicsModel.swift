@@ -76,7 +76,13 @@ public final class DynamicsModel: Module {
     /// Logits [1, 1, S, K] of one new frame, given the action that led to it, through a
     /// temporal KV cache holding the frames before it (play: see `DynamicsStream`).
     public func logits(frameTokens: [Int32], action: Int32, cache: TransformerCache) -> Tensor {
-        head(transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache))
+        head(hidden(frameTokens: frameTokens, action: action, cache: cache))
+    }
+
+    /// The transformer's output [1, 1, S, d] for one new frame through the cache, whose keys
+    /// and values it writes: what committing a finished frame needs (no head).
+    public func hidden(frameTokens: [Int32], action: Int32, cache: TransformerCache) -> Tensor {
+        transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache)
     }
 
     /// The MaskGIT training mask: frame 0 is never masked; in frames after it each token is

@@ -27,9 +27,9 @@ public final class DynamicsStream {
     }
 
     /// Adds a final frame (a prompt frame, or a generated one) to the context: one pass to
-    /// compute its keys and values as an unmasked frame, then commit them.
+    /// compute its keys and values as an unmasked frame (no logits needed), then commit them.
     public func append(tokens: [Int32], action: Int32) {
-        _ = logits(tokens: tokens, action: action)
+        _ = withoutGradient { model.hidden(frameTokens: tokens, action: action, cache: cache) }
         cache.commit()
     }
 
