@@ -56,10 +56,7 @@ final class MetricsTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try makeDataset(root, episodes: 2, frames: 8)
         let dataset = try VideoDataset(root: root)
-        var t = TokenizerConfig()
-        t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
-        t.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); t.decoder = t.encoder
-        let tokenizer = VideoTokenizer(t, seed: 4)
+        let tokenizer = VideoTokenizer(tinyTokenizerConfig, seed: 4)
         let clips = Evaluation.clips(dataset, length: 4, count: 3)
         XCTAssertEqual(clips.count, 3)
         let figures = withoutGradient { Evaluation.tokenizer(tokenizer, dataset: dataset, clips: clips, length: 4) }
@@ -80,9 +77,7 @@ final class MetricsTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try makeDataset(root, episodes: 1, frames: 18)
         let dataset = try VideoDataset(root: root)
-        var t = TokenizerConfig()
-        t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
-        t.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); t.decoder = t.encoder
+        let t = tinyTokenizerConfig
         var d = DynamicsConfig()
         d.tokensPerFrame = 4; d.codebookSize = 16; d.actions = 4; d.transformer = t.encoder
         let tokenizer = VideoTokenizer(t, seed: 1), dynamics = DynamicsModel(d, seed: 2)
@@ -121,3 +116,11 @@ final class MetricsTests: XCTestCase {
         for h in [1, 4, 16] { XCTAssertEqual(figures.random[h]!, expectedRandom[h]!, accuracy: 1e-9, "random, t = \(h)") }
     }
 }
+
+/// A tokenizer small enough for the tests' 8x8 frames: 4 tokens of 16 codes a frame.
+private let tinyTokenizerConfig: TokenizerConfig = {
+    var t = TokenizerConfig()
+    t.frameHeight = 8; t.frameWidth = 8; t.patch = 4; t.codebookSize = 16; t.codeDimension = 4
+    t.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); t.decoder = t.encoder
+    return t
+}()
