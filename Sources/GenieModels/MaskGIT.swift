@@ -47,6 +47,8 @@ public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inou
                     acc += probability[j]
                     if acc > u { break }
                 }
+                // No code drawable (non-finite logits): the most likely, as at temperature 0.
+                if code < 0 { code = argmax(row, count: k) }
             }
             candidates.append((i, Int32(code), probability[code]))
         }

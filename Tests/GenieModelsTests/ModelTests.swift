@@ -135,6 +135,11 @@ final class ModelShapeAndCausalityTests: XCTestCase {
             XCTAssertEqual(Double(counts[1]) / 4000, expected, accuracy: 0.025, "T = \(temperature): \(counts)")
             XCTAssertEqual(counts[2], 0, "a code of probability 0 is never drawn")
         }
+        // Non-finite logits still give a code in range (the first, as argmax finds no larger).
+        var tokens: [Int32] = [2], masked = [true], g = RandomGenerator(seed: 8)
+        maskGITStep(logits: [Float.nan, .nan, .nan], codes: 3, tokens: &tokens, masked: &masked, keepMasked: 0, temperature: 1, generator: &g)
+        XCTAssertEqual(tokens, [0])
+        XCTAssertEqual(masked, [false])
     }
 
     func testSTBlockGradientsMatchFiniteDifferences() {
