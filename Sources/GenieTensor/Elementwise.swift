@@ -92,19 +92,23 @@ struct Broadcast {
     }
 }
 
+/// d[0..<n] += dy[0..<n], split over the cores: the gradient through an identity path (an
+/// addition's operand, a reshape, a residual, the quantiser's straight-through estimate).
+func accumulate(_ dy: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count n: Int) {
+    parallelRanges(n, work: n) { range in for i in range { d[i] += dy[i] } }
+}
+
 /// a + b, where b broadcasts to a's shape (e.g. a bias, a positional embedding, a scalar).
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     let plan = Broadcast(a.shape, b.shape)
     let y = Tensor.result(a.shape, "add", inputs: [a, b], zeroed: false) { y in
         let dy = y.grad!.pointer
         if a.tracksGradient {
-            let da = a.gradientBuffer()
-            parallelRanges(a.count, work: a.count) { range in for i in range { da[i] += dy[i] } }
+            accumulate(dy, into: a.gradientBuffer(), count: a.count)
         }
         if b.tracksGradient {
             if b.count == a.count {
-                let db = b.gradientBuffer()
-                parallelRanges(b.count, work: b.count) { range in for i in range { db[i] += dy[i] } }
+                accumulate(dy, into: b.gradientBuffer(), count: b.count)
             } else {
                 plan.reduce(dy, into: b.gradientBuffer())
             }

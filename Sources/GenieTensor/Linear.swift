@@ -38,8 +38,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, residua
                  x: ones.pointer, beta: 1, y: bias.gradientBuffer())
         }
         if let residual, residual.tracksGradient {
-            let dr = residual.gradientBuffer()
-            parallelRanges(residual.count, work: residual.count) { range in for i in range { dr[i] += dy[i] } }
+            accumulate(dy, into: residual.gradientBuffer(), count: residual.count)
         }
     }
     let out = y.data

@@ -10,8 +10,7 @@ public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor {
     }
     precondition(shape.reduce(1, *) == x.count, "cannot reshape \(x.shape) to \(shape)")
     return Tensor.result(shape, "reshape", inputs: [x], storage: x.storage) { y in
-        let dy = y.grad!.pointer, dx = x.gradientBuffer()
-        for i in 0..<x.count { dx[i] += dy[i] }
+        accumulate(y.grad!.pointer, into: x.gradientBuffer(), count: x.count)
     }
 }
 

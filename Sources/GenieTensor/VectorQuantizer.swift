@@ -57,8 +57,7 @@ public func vectorQuantize(_ z: Tensor, codebook: Tensor, commitment beta: Float
     let (indices, distances) = nearestCodes(z.data, rows: n, codebook: codebook.data, codes: k, dimension: d)
     // Straight-through: values of q, gradient of identity.
     let vectors = Tensor.result(z.shape, "vq.straightThrough", inputs: [z], zeroed: false) { y in
-        let dy = y.grad!.pointer, dz = z.gradientBuffer()
-        for i in 0..<z.count { dz[i] += dy[i] }
+        accumulate(y.grad!.pointer, into: z.gradientBuffer(), count: z.count)
     }
     for r in 0..<n { (vectors.data + r * d).update(from: codebook.data + Int(indices[r]) * d, count: d) }
 
