@@ -60,6 +60,50 @@ public final class AdamW {
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
 }
 
+/// An exponential moving average of the parameters (Polyak averaging with forgetting):
+/// after each update, average += (1 − decay) · (parameter − average). Weights averaged over
+/// the last ~1 / (1 − decay) steps swing less from checkpoint to checkpoint than the last
+/// step's weights.
+public final class ParameterAverage {
+    public let parameters: [Tensor]
+    public let decay: Float
+    /// One buffer per parameter; starts as a copy of the parameters.
+    public private(set) var averages: [Tensor]
+
+    public init(parameters: [Tensor], decay: Float) {
+        precondition(decay >= 0 && decay < 1, "decay must be in [0, 1)")
+        self.parameters = parameters
+        self.decay = decay
+        averages = parameters.map { $0.copy() }
+    }
+
+    /// Moves each average toward its parameter's current value.
+    public func update() {
+        let rate = 1 - decay
+        for (p, a) in zip(parameters, averages) {
+            let w = p.data, m = a.data
+            parallelRanges(p.count, work: p.count * 3) { range in
+                for i in range { m[i] += rate * (w[i] - m[i]) }
+            }
+        }
+    }
+
+    /// Restores averages saved in a checkpoint.
+    public func restore(_ saved: [Tensor]) {
+        precondition(saved.count == averages.count)
+        for (a, s) in zip(averages, saved) { a.data.update(from: s.data, count: a.count) }
+    }
+
+    /// Runs `body` with the averages in the parameters' place (to save or evaluate the
+    /// averaged model), then puts the parameters back.
+    public func withAveragesInPlace<R>(_ body: () throws -> R) rethrows -> R {
+        let held = parameters.map { $0.copy() }
+        for (p, a) in zip(parameters, averages) { p.data.update(from: a.data, count: p.count) }
+        defer { for (p, h) in zip(parameters, held) { p.data.update(from: h.data, count: p.count) } }
+        return try body()
+    }
+}
+
 /// Scales all gradients so that their joint L2 norm is at most `maxNorm`; returns the norm
 /// before clipping.
 @discardableResult

@@ -21,6 +21,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var seed: UInt64 = 1
     /// Seeds the order of clips.
     public var dataSeed: UInt64 = 2
+    /// With a value, the run also keeps an exponential moving average of the weights with
+    /// this decay and writes it beside the model as `<kind>.ema.safetensors`.
+    public var emaDecay: Float?
     public init() {}
 }
 
@@ -73,11 +76,15 @@ public final class Trainer {
     /// process's own CPU time adds to it in the log's `cpu_seconds`.
     public private(set) var earlierCPUSeconds: Double = 0
     public var cpuSeconds: Double { earlierCPUSeconds + ProcessCPU.seconds() }
+    /// The moving average of the weights (with `options.emaDecay`), and the step it began at.
+    public private(set) var average: ParameterAverage?
+    public private(set) var averageSince = 0
     /// The task's ranks; rank 0 alone writes files and progress.
     var group: ProcessGroup { task.group }
 
     public var modelPath: String { runDirectory + "/\(task.kind).safetensors" }
     public var statePath: String { runDirectory + "/\(task.kind).state.safetensors" }
+    public var averagePath: String { runDirectory + "/\(task.kind).ema.safetensors" }
     var logPath: String { runDirectory + "/\(task.kind).log.csv" }
 
     public init(task: any TrainingTask, options: TrainingOptions, runDirectory: String, provenance: [String: String] = [:]) throws {
@@ -96,8 +103,8 @@ public final class Trainer {
 
     public var step: Int { optimizer.step }
 
-    /// The prefix of the model's weights inside the training state.
-    static let weightPrefix = "model."
+    /// The prefixes of the model's weights and of their moving average inside the training state.
+    static let weightPrefix = "model.", averagePrefix = "ema."
 
     /// Continues from the state saved in the run folder. The state file holds the weights
     /// with the optimiser state, so the two can never be of different steps; a state file
@@ -128,12 +135,27 @@ public final class Trainer {
         let first = try named.map { try Checkpoint.storedParameter("adam.m.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         let second = try named.map { try Checkpoint.storedParameter("adam.v.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         if let saved = state.metadata["options"], let decoded = try? JSONDecoder().decode(TrainingOptions.self, from: Data(saved.utf8)), decoded != options {
-            // Same run, other settings: allowed for steps only (to extend a run).
+            // Same run, other settings: allowed for the length and the averaging only.
             var a = decoded, b = options
-            a.steps = 0; b.steps = 0
-            if a != b { throw CheckpointError.mismatched("--resume with settings other than the run's (\(statePath)); only --steps may change") }
+            (a.steps, b.steps, a.emaDecay, b.emaDecay) = (0, 0, nil, nil)
+            if a != b { throw CheckpointError.mismatched("--resume with settings other than the run's (\(statePath)); only --steps and --ema-decay may change") }
         }
         optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
+        average = nil
+        if let decay = options.emaDecay {
+            // A run that kept no average (or an older genie's) starts one from the resumed weights.
+            let started = ParameterAverage(parameters: optimizer.parameters, decay: decay)
+            if state.names.contains(where: { $0.hasPrefix(Self.averagePrefix) }) {
+                started.restore(try named.map { try Checkpoint.storedParameter(Self.averagePrefix + $0.name, shape: $0.tensor.shape, in: state).0 })
+                guard let since = state.metadata["ema_since"].flatMap(Int.init), (0...savedStep).contains(since) else {
+                    throw TrainingStateError.incomplete(statePath, reason: "its moving average lacks the step it began at")
+                }
+                averageSince = since
+            } else {
+                averageSince = savedStep
+            }
+            average = started
+        }
         generator = restoredGenerator
         // A damaged figure ("nan", a negative) is not trusted: the count restarts at 0.
         if let saved = state.metadata["cpu_seconds"].flatMap(Double.init), saved.isFinite, saved >= 0 {
@@ -175,8 +197,10 @@ public final class Trainer {
         for (i, p) in named.enumerated() {
             tensors.append(("adam.m.\(p.name)", optimizer.firstMoments[i]))
             tensors.append(("adam.v.\(p.name)", optimizer.secondMoments[i]))
+            if let average { tensors.append((Self.averagePrefix + p.name, average.averages[i])) }
         }
         var metadata = task.state()
+        if average != nil { metadata["ema_since"] = String(averageSince) }
         metadata["step"] = String(step)
         metadata["rng"] = generator.stateText
         metadata["cpu_seconds"] = String(cpuSeconds)
@@ -185,6 +209,11 @@ public final class Trainer {
         var info = provenance
         info["steps"] = String(step)
         try task.saveModel(to: modelPath, provenance: info)
+        if let average {
+            info["ema_decay"] = String(average.decay)
+            info["ema_since"] = String(averageSince)
+            try average.withAveragesInPlace { try task.saveModel(to: averagePath, provenance: info) }
+        }
     }
 
     /// Runs until `options.steps`, or until step `until` if given (the schedule still spans
@@ -196,6 +225,10 @@ public final class Trainer {
         let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         var window: [Float] = []
         var lastMean: Float = .nan
+        if average == nil, let decay = options.emaDecay {
+            average = ParameterAverage(parameters: optimizer.parameters, decay: decay)
+            averageSince = step
+        }
         while step < last {
             // Ctrl-C / SIGTERM (when StopSignal is installed): stop here, with a checkpoint;
             // a signal to any rank stops all of them before the same step.
@@ -208,6 +241,7 @@ public final class Trainer {
             optimizer.learningRate = schedule.rate(at: step + 1)
             optimizer.update()
             let after = task.afterUpdate(generator: &generator)
+            average?.update()
             window.append(group.size > 1 ? Float(group.allreduceSum([Double(loss.item)])[0]) : loss.item)
             guard group.isRoot else { continue }
             if step % options.logEvery == 0 || step == options.steps {

@@ -44,12 +44,15 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Stop (with a checkpoint) after this step, keeping the schedule of --steps; continue later with --resume.")
     var until: Int?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @Option(help: ArgumentHelp("Also keep an exponential moving average of the weights with this decay (e.g. 0.999: about the last 1,000 steps) and write it at each checkpoint as <kind>.ema.safetensors, a model like the other; may be added to a run on --resume (the average then starts from the resumed weights).", valueName: "decay"))
+    var emaDecay: Float?
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model checkpoint (same kind and model settings) with a fresh optimiser and schedule: fine-tuning. Not read with --resume, whose checkpoint holds the run's weights.", valueName: "checkpoint"))
     var initialWeights: String?
 
     func validate() throws {
         guard steps > 0, batch > 0, clip >= 2 else { throw ValidationError("--steps and --batch must be positive and --clip at least 2") }
         guard learningRate > 0 else { throw ValidationError("--lr must be positive") }
+        if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must be at least 0 and below 1, got \(emaDecay)") }
         if let frameSize, FrameSize(parsing: frameSize) == nil {
             throw ValidationError("--frame-size must be WxH or N with sides 1...\(FrameSize.maximumSide), e.g. 64x64")
         }
@@ -69,7 +72,7 @@ struct CommonTrainingOptions: ParsableArguments {
         var o = TrainingOptions()
         o.steps = steps; o.batch = batch; o.clipLength = clip; o.learningRate = learningRate
         o.warmupSteps = warmup; o.weightDecay = weightDecay; o.seed = seed; o.dataSeed = dataSeed
-        o.checkpointEvery = checkpointEvery; o.sampleEvery = sampleEvery
+        o.checkpointEvery = checkpointEvery; o.sampleEvery = sampleEvery; o.emaDecay = emaDecay
         return o
     }
 

@@ -186,6 +186,24 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(w.data[1], expected, accuracy: 1e-5)
     }
 
+    func testParameterAverageMatchesHandComputedSteps() {
+        let w = Tensor([4.0, -2.0], shape: [2], requiresGrad: true)
+        let average = ParameterAverage(parameters: [w], decay: 0.75)
+        XCTAssertEqual(average.averages[0].array, [4, -2], "the average starts at the parameters")
+        // w → (0, 2): a = 4 + 0.25·(0 − 4) = 3, −2 + 0.25·(2 + 2) = −1.
+        w.data[0] = 0; w.data[1] = 2
+        average.update()
+        XCTAssertEqual(average.averages[0].array, [3, -1])
+        // w → (8, 2): a = 3 + 0.25·5 = 4.25, −1 + 0.25·3 = −0.25.
+        w.data[0] = 8
+        average.update()
+        XCTAssertEqual(average.averages[0].array, [4.25, -0.25])
+        // In place for a body, then the parameters come back.
+        let seen = average.withAveragesInPlace { w.array }
+        XCTAssertEqual(seen, [4.25, -0.25])
+        XCTAssertEqual(w.array, [8, 2])
+    }
+
     func testGradientClippingAndSchedule() {
         let w = Tensor([0, 0], shape: [2], requiresGrad: true)
         w.grad = Storage(count: 2); w.grad!.pointer[0] = 3; w.grad!.pointer[1] = 4

@@ -79,6 +79,58 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThan(seconds[4], savedCPU, "after the resume it continues from the first piece's total")
     }
 
+    /// The moving average written beside the model is the average of the weights the run
+    /// passed through, step by step, and it resumes exactly, also when --resume adds it.
+    func testWeightAverageFollowsTheRunAndResumesExactly() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        var averaged = options(steps: 8)
+        averaged.emaDecay = 0.5
+        // The weights after each step of a plain run, and their average computed by hand.
+        let plain = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/plain")
+        let parameters = plain.task.model.namedParameters()
+        func weights() -> [[Float]] { parameters.map(\.tensor.array) }
+        var trajectory = [weights()]
+        for step in 1...8 { try plain.run(until: step); trajectory.append(weights()) }
+        func average(from start: Int) -> [[Float]] {
+            var a = trajectory[start]
+            for w in trajectory[(start + 1)...] {
+                for i in a.indices { for j in a[i].indices { a[i][j] += 0.5 * (w[i][j] - a[i][j]) } }
+            }
+            return a
+        }
+        func stored(_ path: String) throws -> [[Float]] {
+            let file = try SafeTensorsFile.read(path)
+            return try parameters.map { try file.tensor($0.name).array }
+        }
+        func assertClose(_ a: [[Float]], _ b: [[Float]], _ message: String) {
+            for (x, y) in zip(a.joined(), b.joined()) { XCTAssertEqual(x, y, accuracy: 1e-6 * max(1, abs(y)), message) }
+        }
+        let straight = try Trainer(task: try makeTask(data), options: averaged, runDirectory: directory + "/straight")
+        try straight.run()
+        XCTAssertEqual(try stored(straight.modelPath), trajectory[8], "the average leaves the training itself alone")
+        assertClose(try stored(straight.averagePath), average(from: 0), "the average of the straight run")
+        XCTAssertNotEqual(try stored(straight.averagePath), trajectory[8])
+        XCTAssertEqual(try SafeTensorsFile.read(straight.averagePath).metadata["ema_since"], "0")
+        // Cut in two: the same average, to the bit.
+        let first = try Trainer(task: try makeTask(data), options: averaged, runDirectory: directory + "/split")
+        try first.run(until: 4)
+        let second = try Trainer(task: try makeTask(data), options: averaged, runDirectory: directory + "/split")
+        try second.resume()
+        try second.run()
+        XCTAssertEqual(try stored(second.averagePath), try stored(straight.averagePath))
+        // A run without an average, resumed with one: it starts from the resumed weights.
+        let without = try Trainer(task: try makeTask(data), options: options(steps: 8), runDirectory: directory + "/added")
+        try without.run(until: 4)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: without.averagePath))
+        let added = try Trainer(task: try makeTask(data), options: averaged, runDirectory: directory + "/added")
+        try added.resume()
+        XCTAssertEqual(added.averageSince, 4)
+        try added.run()
+        assertClose(try stored(added.averagePath), average(from: 4), "the average begun at the resume")
+        XCTAssertEqual(try SafeTensorsFile.read(added.averagePath).metadata["ema_since"], "4")
+    }
+
     func testADamagedCPUFigureInTheStateIsNotTrusted() throws {
         let data = directory + "/data"
         try makeDataset(data)
