@@ -20,8 +20,8 @@ public struct WorldModelSettings: Codable, Equatable, Sendable {
     }
 
     /// The default number of MaskGIT iterations per frame: 4 rather than 8 plays the shipped
-    /// worlds at 30 fps rather than 17 on 2 cores, within half a dB of 8 in every measured
-    /// figure (docs/training.md, "Lever: MaskGIT iterations").
+    /// worlds at about 30 fps rather than 17 on 2 cores, their rollouts within half a dB of
+    /// 8 (docs/training.md, "Lever: MaskGIT iterations").
     public static let defaultIterations = 4
     /// The default sampling temperature of play: at 0.5 rather than 1 the shipped world
     /// keeps a standing player (frames without it: 8 % against 28 %) and a prompt (PSNR at

@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Number of clips to evaluate.") var clips = 32
     @Option(help: "Frames per clip for tokenizer and LAM.") var clipLength = 16
     @Option(help: "t of ΔtPSNR (frames generated from the first).") var horizon = 4
-    @Option(help: "MaskGIT iterations per frame (8, the figures of docs/ measured so; play's default is \(WorldModelSettings.defaultIterations)).") var iterations = 8
+    @Option(help: "MaskGIT iterations per frame (8, as the figures in docs/ were measured; play's default is \(WorldModelSettings.defaultIterations)).") var iterations = 8
     @Option(help: "Sampling temperature (play's default is \(WorldModelSettings.defaultTemperature)).") var temperature: Float = 1.0
     @Option(help: "Key map (from `genie keymap`): with it, --dynamics also plays the clips' true actions and compares the rollouts with the recorded frames, and measures how long a held-out prompt persists under noop (PSNR of 16 frames against the prompt's reconstruction).") var keymap: String?
     @Option(help: "Clips for the rollout comparison (each plays 16 frames twice).") var rolloutClips = 16

@@ -152,6 +152,17 @@ final class HostileInputCLITests: XCTestCase {
         try assertOneLineError(threeHeads, contains: "encoder.heads is 3: a width of 16 does not split into 3 heads of an even size")
     }
 
+    /// A moving-average decay outside [0, 1) (or not a number) is refused before any data is read.
+    func testABadMovingAverageDecayIsRefused() throws {
+        for decay in ["1", "-0.5", "nan", "1.5"] {
+            let (status, output) = try run(trainArguments(out: "run-ema", steps: 2) + ["--ema-decay=\(decay)"])
+            XCTAssertNotEqual(status, 0, output)
+            XCTAssertTrue(output.contains("--ema-decay must be at least 0 and below 1"), "\(decay): \(output)")
+            XCTAssertFalse(output.contains("reading"), "refused before the data is read: \(output)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/run-ema"))
+    }
+
     func testATraceBeyondTheCommandLinesLimitsIsRefusedBeforeLoading() throws {
         for (key, value, reason) in [("iterations", "1000000", "MaskGIT iterations are 1000000, outside 1…64"),
                                      ("dynamics_window", "1000000000", "the dynamics window is 1000000000 frames, outside 1…1024")] {
