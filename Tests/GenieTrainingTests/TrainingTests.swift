@@ -131,6 +131,28 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try SafeTensorsFile.read(added.averagePath).metadata["ema_since"], "4")
     }
 
+    /// A saved moving average whose starting step is missing or impossible is refused, not guessed.
+    func testADamagedMovingAverageStepIsRefused() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        var averaged = options(steps: 4)
+        averaged.emaDecay = 0.9
+        let first = try Trainer(task: try makeTask(data), options: averaged, runDirectory: directory + "/ema")
+        try first.run(until: 2)
+        let state = try SafeTensorsFile.read(first.statePath)
+        XCTAssertEqual(state.metadata["ema_since"], "0")
+        for damaged in [nil, "x", "-1", "3"] {
+            var metadata = state.metadata
+            metadata["ema_since"] = damaged
+            try SafeTensorsFile.write(try state.names.map { ($0, try state.tensor($0)) }, metadata: metadata, to: first.statePath)
+            let second = try Trainer(task: try makeTask(data), options: averaged, runDirectory: directory + "/ema")
+            XCTAssertThrowsError(try second.resume(), "ema_since \(damaged ?? "missing")") {
+                XCTAssertEqual($0 as? TrainingStateError,
+                               .incomplete(first.statePath, reason: "its moving average lacks the step it began at"))
+            }
+        }
+    }
+
     func testADamagedCPUFigureInTheStateIsNotTrusted() throws {
         let data = directory + "/data"
         try makeDataset(data)
