@@ -53,6 +53,21 @@ public struct Trace: Codable, Equatable, Sendable {
         public init(fps: Double, mode: String) { self.fps = fps; self.mode = mode }
     }
 
+    /// The arithmetic a learned world's frames came from: the BLAS kernel and its thread count.
+    /// A thread count splits the products differently, so the last bits of a frame (and then
+    /// a sampled token) depend on it; replay runs with the recorded count.
+    public struct Numerics: Codable, Equatable, Sendable {
+        public var blasKernel: String
+        public var blasThreads: Int
+        public init(blasKernel: String, blasThreads: Int) { self.blasKernel = blasKernel; self.blasThreads = blasThreads }
+        /// The most threads a trace may ask replay for.
+        public static let maximumThreads = 1024
+        enum CodingKeys: String, CodingKey {
+            case blasKernel = "blas_kernel"
+            case blasThreads = "blas_threads"
+        }
+    }
+
     /// One action taken: its index, the control and key that chose it, and when.
     public struct Step: Codable, Equatable, Sendable {
         public var action: Int
@@ -79,19 +94,21 @@ public struct Trace: Codable, Equatable, Sendable {
     public var steps: [Step]
     /// Inclusive ranges of frame indices that were written as PNGs (recording can be toggled).
     public var recordedFrames: [[Int]]
+    /// How a learned world computed its frames; absent for the simulator and in older traces.
+    public var numerics: Numerics?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, world, frame, seed, settings, steps
+        case format, version, world, frame, seed, settings, steps, numerics
         case actionNames = "action_names"
         case recordedFrames = "recorded_frames"
     }
 
     public init(world: WorldInfo, frame: FrameSize, seed: UInt64, actionNames: [String], settings: Settings,
-                steps: [Step] = [], recordedFrames: [[Int]] = []) {
+                steps: [Step] = [], recordedFrames: [[Int]] = [], numerics: Numerics? = nil) {
         self.format = Trace.formatName
         self.version = Trace.currentVersion
         self.world = world; self.frame = frame; self.seed = seed; self.actionNames = actionNames
-        self.settings = settings; self.steps = steps; self.recordedFrames = recordedFrames
+        self.settings = settings; self.steps = steps; self.recordedFrames = recordedFrames; self.numerics = numerics
     }
 
     /// The number of frames the trace describes: the reset frame plus one per step.
@@ -208,6 +225,14 @@ public struct Trace: Codable, Equatable, Sendable {
         }
         guard settings.mode == "realtime" || settings.mode == "step" else {
             throw bad("settings.mode", "\"\(settings.mode)\" is neither \"realtime\" nor \"step\"")
+        }
+        if let numerics {
+            guard (1...Numerics.maximumThreads).contains(numerics.blasThreads) else {
+                throw bad("numerics.blas_threads", "\(numerics.blasThreads) is not between 1 and \(Numerics.maximumThreads)")
+            }
+            guard (1...64).contains(numerics.blasKernel.count), numerics.blasKernel.allSatisfy({ $0.isASCII && !$0.isNewline }) else {
+                throw bad("numerics.blas_kernel", "not a kernel name of 1 to 64 characters on one line")
+            }
         }
         var previousTime = 0.0
         for (i, step) in steps.enumerated() {

@@ -32,6 +32,14 @@ public protocol World: AnyObject {
     func reset(seed: UInt64) throws -> Frame
     /// Applies one action; returns the next frame.
     func step(_ action: Int) throws -> Frame
+    /// The arithmetic behind the frames, when it can vary between runs of the same world
+    /// (a learned world's BLAS kernel and threads); recorded in traces for replay.
+    var numerics: Trace.Numerics? { get }
+}
+
+extension World {
+    /// The simulator's integer arithmetic is the same everywhere.
+    public var numerics: Trace.Numerics? { nil }
 }
 
 /// A rectangle of a frame, in pixels.

@@ -58,7 +58,8 @@ public final class PlaySession {
             frame: .init(width: world.frameWidth, height: world.frameHeight),
             seed: settings.seed,
             actionNames: (0..<world.actionCount).map { world.actionName($0) },
-            settings: .init(fps: settings.fps, mode: settings.stepMode ? "step" : "realtime")))
+            settings: .init(fps: settings.fps, mode: settings.stepMode ? "step" : "realtime"),
+            numerics: world.numerics))
         if let directory = settings.recordDirectory { try recorder.start(directory: directory) }
 
         StopSignal.install()

@@ -196,6 +196,21 @@ public final class WorldModel: World {
 
     public func action(forControl control: String) -> Int? { keyMap?.controls[control] }
 
+    /// The BLAS kernel and thread count now in use: the thread count splits the products
+    /// differently, so frames depend on it in their last bits.
+    public var numerics: Trace.Numerics? { Trace.Numerics(blasKernel: BLASInfo.coreName, blasThreads: BLASInfo.threads) }
+
+    /// Sets this process's BLAS thread count to the one `trace` was recorded with, so that
+    /// replay makes its frames again byte for byte. Returns a note when the recorded kernel
+    /// is not this machine's (the frames may then differ a little), else nil.
+    public static func adoptNumerics(of trace: Trace) -> String? {
+        guard let recorded = trace.numerics else { return nil }
+        BLASInfo.setThreads(recorded.blasThreads)
+        let kernel = BLASInfo.coreName
+        return recorded.blasKernel == kernel ? nil
+            : "note: the trace was recorded with the OpenBLAS \(recorded.blasKernel) kernel and replays with \(kernel): frames may differ slightly"
+    }
+
     /// The latent that stands between consecutive prompt frames (their true actions are
     /// unknown): the key map's noop, else latent 0.
     public var promptAction: Int { action(forControl: Control.noop) ?? 0 }

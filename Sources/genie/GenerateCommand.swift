@@ -55,7 +55,7 @@ struct GenerateCommand: ParsableCommand {
                                        location: URL(fileURLWithPath: model.weights).standardizedFileURL.path),
                           frame: .init(width: world.frameWidth, height: world.frameHeight), seed: seed,
                           actionNames: (0..<world.actionCount).map { world.actionName($0) },
-                          settings: .init(fps: 10, mode: "step"))
+                          settings: .init(fps: 10, mode: "step"), numerics: world.numerics)
         try write(try world.reset(seed: seed), 0)
         trace.markRecorded(0)
         for (i, action) in steps.enumerated() {

@@ -3,6 +3,7 @@ import Foundation
 import GenieMedia
 import GenieSupport
 import GenieTerminal
+import GenieWorld
 
 /// `genie replay`: rebuild the world a trace was recorded on and replay its actions, in the
 /// terminal or headless to PNG files.
@@ -37,6 +38,7 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         if out == nil { try Screen.requireTerminal() }
         let loaded = try Trace.load(trace)
+        if let note = WorldModel.adoptNumerics(of: loaded) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         let world = try WorldFactory.make(for: loaded, traceName: trace, weights: Self.weightsFolder(weights, for: loaded))
         if let out {
             let written = try Self.writeFrames(of: loaded, traceName: trace, world: world, to: out, allFrames: allFrames)

@@ -24,6 +24,37 @@ final class GoldenWorldTests: XCTestCase {
         XCTAssertGreaterThan(psnr(prompt, frame0), 20, "frame 0 is the tokenizer's reconstruction of the seed's prompt")
     }
 
+    /// A session made with one BLAS thread replays byte for byte in a process whose default
+    /// is more (two on a 2-core machine, where the shipped world's frames then differ in
+    /// their last bits and soon in their sampled tokens): the trace carries the thread count
+    /// and replay runs with it. A trace from another kernel replays with a note.
+    func testTraceMadeWithOneBLASThreadReplaysExactly() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("genie-numerics-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        var (status, output) = try GenieExecutable.run(["generate", "--weights", Self.repository.appendingPathComponent("weights").path,
+                                                        "--actions", "right,right,jump,noop,noop,left,right,right,right,jump,noop,noop",
+                                                        "--seed", "7", "--out", out + "/made"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+        var trace = try Trace.load(out + "/made")
+        XCTAssertEqual(trace.numerics?.blasThreads, 1)
+        environment.removeValue(forKey: "OPENBLAS_NUM_THREADS")
+        (status, output) = try GenieExecutable.run(["replay", out + "/made/trace.json", "--out", out + "/replayed"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertFalse(output.contains("note:"), output)
+        for t in 0...12 {
+            let name = String(format: "/frame_%05d.png", t)
+            XCTAssertEqual(FileManager.default.contents(atPath: out + "/replayed" + name), FileManager.default.contents(atPath: out + "/made" + name),
+                           "frame \(t) replays byte for byte")
+        }
+        trace.numerics?.blasKernel = "Prescott"
+        try trace.write(to: out + "/made/trace.json")
+        (status, output) = try GenieExecutable.run(["replay", out + "/made/trace.json", "--out", out + "/other-kernel"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("recorded with the OpenBLAS Prescott kernel"), output)
+    }
+
     /// `genie generate` with the weights in `weights` (relative to the repository) makes the
     /// frames recorded in `golden`: a seeded, greedy rollout of right, right, jump, noop, noop, left.
     func checkRecordedRollout(weights: String, golden goldenFolder: String) throws {

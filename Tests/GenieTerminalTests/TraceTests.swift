@@ -45,6 +45,16 @@ final class TraceTests: XCTestCase {
         }
     }
 
+    /// A learned world's arithmetic round-trips under its own key; traces without it still load.
+    func testNumericsRoundTripAndAreOptional() throws {
+        var trace = sampleTrace()
+        XCTAssertNil(try Trace.decode(try trace.encoded()).numerics)
+        trace.numerics = .init(blasKernel: "Haswell", blasThreads: 2)
+        let data = try trace.encoded()
+        XCTAssertEqual(try Trace.decode(data).numerics, Trace.Numerics(blasKernel: "Haswell", blasThreads: 2))
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"blas_threads\" : 2"))
+    }
+
     func testLargeSeedRoundTrips() throws {
         var trace = sampleTrace()
         trace.seed = UInt64.max
@@ -137,6 +147,10 @@ final class TraceTests: XCTestCase {
         try expectField("action_names") { $0["action_names"] = [String]() }
         try expectField("recorded_frames[0]") { $0["recorded_frames"] = [[0, 9]] }
         try expectField("recorded_frames[1]") { $0["recorded_frames"] = [[0, 2], [1, 3]] }
+        try expectField("numerics.blas_threads") { $0["numerics"] = ["blas_kernel": "Haswell", "blas_threads": 0] }
+        try expectField("numerics.blas_threads") { $0["numerics"] = ["blas_kernel": "Haswell", "blas_threads": 100_000] }
+        try expectField("numerics.blas_kernel") { $0["numerics"] = ["blas_kernel": "", "blas_threads": 2] }
+        try expectField("numerics.blas_kernel") { $0["numerics"] = ["blas_kernel": "Has\nwell", "blas_threads": 2] }
         try expectField("steps[1].time") { o in
             var steps = o["steps"] as! [[String: Any]]
             steps[1]["time"] = 0.05
