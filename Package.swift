@@ -70,7 +70,7 @@ let package = Package(
             // Only the `ENGINE_NEEDS_AVX2` define: the start-up CPU check itself is built for any x86-64.
             swiftSettings: engineCodeGeneration.isEmpty ? [] : [.define("ENGINE_NEEDS_AVX2")]),
 
-        .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor"]),
+        .testTarget(name: "GenieTensorTests", dependencies: ["GenieTensor", "GenieSupport"]),
         // The models' tests and play's (the cache-equivalence tests check play's streams against the models).
         .testTarget(name: "GenieModelsTests", dependencies: ["GenieModels", "GenieWorld", "GenieTensor", "GenieMedia"]),
         .testTarget(name: "GenieTrainingTests", dependencies: ["GenieTraining", "GenieWorld", "GenieModels", "GenieTensor", "GenieMedia", "GenieSupport", "Platformer"]),

@@ -56,6 +56,23 @@ public enum BLASInfo {
     }
     public static var threads: Int { Int(openblas_get_num_threads()) }
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    /// Whether the user chose the thread count (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or
+    /// OMP_NUM_THREADS in the environment), which then stands.
+    public static var threadsChosenByUser: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"].contains { environment[$0] != nil }
+    }
+
+    /// The BLAS threads play should use, given how many cores other work keeps busy: one when
+    /// that is half a core or more, since the threads of play's small products then wait on
+    /// each other behind the other work (on 2 cores beside one training: p95 300-390 ms a
+    /// frame with two threads, 68-103 ms with one; docs/inference.md); else `current`. A
+    /// count the user chose stands.
+    public static func playThreads(current: Int, coresBusyElsewhere: Double?, chosenByUser: Bool) -> Int {
+        guard !chosenByUser, let busy = coresBusyElsewhere, busy >= 0.5 else { return current }
+        return 1
+    }
 }
 
 /// Splits `0..<count` into at most two halves run on both cores, when the work is large

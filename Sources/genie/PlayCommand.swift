@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GenieMedia
+import GenieSupport
+import GenieTensor
 import GenieTerminal
 
 /// `genie play`: play a world in the terminal, optionally recording PNGs and a trace.
@@ -62,6 +64,7 @@ struct PlayCommand: ParsableCommand {
         let location = kind == "model" ? URL(fileURLWithPath: model.weights).standardizedFileURL.path : nil
         if kind == "model" {
             for line in KernelReport.lines() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            Self.chooseBLASThreads()
         }
         let session = PlaySession(world: playWorld, settings: PlaySettings(
             fps: fps, stepMode: step, seed: seed, recordDirectory: record, maxScale: maxScale, worldLocation: location,
@@ -71,6 +74,22 @@ struct PlayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("recording saved in \(record)\n".utf8))
         }
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension PlayCommand {
+    /// One BLAS thread when other work keeps the cores busy (see `BLASInfo.playThreads`),
+    /// said once. The trace records the count, so such a session still replays exactly.
+    static func chooseBLASThreads() {
+        let current = BLASInfo.threads
+        guard current > 1, !BLASInfo.threadsChosenByUser else { return }
+        let busy = SystemLoad.coresBusy(over: 0.25, cores: Parallelism.workers)
+        let chosen = BLASInfo.playThreads(current: current, coresBusyElsewhere: busy, chosenByUser: false)
+        guard chosen != current, let busy else { return }
+        BLASInfo.setThreads(chosen)
+        let line = String(format: "other work keeps %.1f of %d cores busy: playing with 1 BLAS thread, which stutters less (OPENBLAS_NUM_THREADS=%d to choose)\n",
+                          busy, Parallelism.workers, current)
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 
