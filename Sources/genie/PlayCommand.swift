@@ -16,7 +16,8 @@ struct PlayCommand: ParsableCommand {
         take raw action 0-7; p pauses; r starts/stops recording; q or Esc quits.
         Real-time mode ticks --fps times a second (no key = noop); --step advances only on a \
         key. A slow world drops frames, never queues keys: the keys typed while a frame is made \
-        are answered by the next frame.
+        are answered by the next frame. When other work keeps the cores busy, the learned \
+        world plays with one BLAS thread, which stutters less (OPENBLAS_NUM_THREADS chooses).
         Any terminal from 40x12 plays: the picture takes the largest size that fits. Colour is \
         detected (COLORTERM, terminfo RGB/Tc, tmux's client features; NO_COLOR turns it off) \
         unless --color says otherwise.
