@@ -64,14 +64,15 @@ public enum BLASInfo {
         return ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"].contains { environment[$0] != nil }
     }
 
-    /// The BLAS threads play should use, given how many cores other work keeps busy: one when
-    /// that is half a core or more, since the threads of play's small products then wait on
-    /// each other behind the other work (on 2 cores beside one training: p95 300-390 ms a
-    /// frame with two threads, 68-103 ms with one; docs/inference.md); else `current`. A
-    /// count the user chose stands.
-    public static func playThreads(current: Int, coresBusyElsewhere: Double?, chosenByUser: Bool) -> Int {
-        guard !chosenByUser, let busy = coresBusyElsewhere, busy >= 0.5 else { return current }
-        return 1
+    /// The BLAS threads play should use, given how many of the machine's cores other work
+    /// keeps busy: as many as the free cores hold, with half a core to spare, so that the
+    /// threads of play's small products do not wait on each other behind the other work (on
+    /// 2 cores beside one training: p95 300-390 ms a frame with two threads, 68-103 ms with
+    /// one; docs/inference.md); `current` when they fit. A count the user chose stands.
+    public static func playThreads(current: Int, load: (busy: Double, cores: Int)?, chosenByUser: Bool) -> Int {
+        guard !chosenByUser, let load else { return current }
+        let free = Double(load.cores) - load.busy
+        return free > Double(current) - 0.5 ? current : max(1, min(current, Int(free.rounded(.down))))
     }
 }
 

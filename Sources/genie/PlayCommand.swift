@@ -17,7 +17,7 @@ struct PlayCommand: ParsableCommand {
         Real-time mode ticks --fps times a second (no key = noop); --step advances only on a \
         key. A slow world drops frames, never queues keys: the keys typed while a frame is made \
         are answered by the next frame. When other work keeps the cores busy, the learned \
-        world plays with one BLAS thread, which stutters less (OPENBLAS_NUM_THREADS chooses).
+        world plays with fewer BLAS threads, which stutters less (OPENBLAS_NUM_THREADS chooses).
         Any terminal from 40x12 plays: the picture takes the largest size that fits. Colour is \
         detected (COLORTERM, terminfo RGB/Tc, tmux's client features; NO_COLOR turns it off) \
         unless --color says otherwise.
@@ -79,17 +79,16 @@ struct PlayCommand: ParsableCommand {
 }
 
 extension PlayCommand {
-    /// One BLAS thread when other work keeps the cores busy (see `BLASInfo.playThreads`),
+    /// Fewer BLAS threads when other work keeps the cores busy (see `BLASInfo.playThreads`),
     /// said once. The trace records the count, so such a session still replays exactly.
     static func chooseBLASThreads() {
         let current = BLASInfo.threads
-        guard current > 1, !BLASInfo.threadsChosenByUser else { return }
-        let busy = SystemLoad.coresBusy(over: 0.25, cores: Parallelism.workers)
-        let chosen = BLASInfo.playThreads(current: current, coresBusyElsewhere: busy, chosenByUser: false)
-        guard chosen != current, let busy else { return }
+        guard current > 1, !BLASInfo.threadsChosenByUser, let load = SystemLoad.coresBusy(over: 0.25) else { return }
+        let chosen = BLASInfo.playThreads(current: current, load: load, chosenByUser: false)
+        guard chosen != current else { return }
         BLASInfo.setThreads(chosen)
-        let line = String(format: "other work keeps %.1f of %d cores busy: playing with 1 BLAS thread, which stutters less (OPENBLAS_NUM_THREADS=%d to choose)\n",
-                          busy, Parallelism.workers, current)
+        let line = String(format: "other work keeps %.1f of %d cores busy: playing with %d BLAS thread%@, which stutters less (OPENBLAS_NUM_THREADS=%d to choose)\n",
+                          load.busy, load.cores, chosen, chosen == 1 ? "" : "s", current)
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -13,32 +13,35 @@ final class KernelAdviceTests: XCTestCase {
         XCTAssertNil(OpenBLASKernel.recommended(cpuFlags: ["sse2"]))
     }
 
-    /// Play drops to one BLAS thread when other work keeps half a core or more busy, and
-    /// leaves a count the user chose alone.
+    /// Play keeps as many BLAS threads as the free cores hold (with half a core to spare),
+    /// and leaves a count the user chose alone.
     func testPlayThreadsFollowTheOtherWork() {
-        XCTAssertEqual(BLASInfo.playThreads(current: 2, coresBusyElsewhere: 0.1, chosenByUser: false), 2)
-        XCTAssertEqual(BLASInfo.playThreads(current: 2, coresBusyElsewhere: 0.5, chosenByUser: false), 1)
-        XCTAssertEqual(BLASInfo.playThreads(current: 4, coresBusyElsewhere: 1.9, chosenByUser: false), 1)
-        XCTAssertEqual(BLASInfo.playThreads(current: 2, coresBusyElsewhere: 1.9, chosenByUser: true), 2)
-        XCTAssertEqual(BLASInfo.playThreads(current: 2, coresBusyElsewhere: nil, chosenByUser: false), 2, "no /proc/stat: as it was")
+        XCTAssertEqual(BLASInfo.playThreads(current: 2, load: (0.1, 2), chosenByUser: false), 2)
+        XCTAssertEqual(BLASInfo.playThreads(current: 2, load: (0.5, 2), chosenByUser: false), 1)
+        XCTAssertEqual(BLASInfo.playThreads(current: 2, load: (1.9, 2), chosenByUser: false), 1)
+        XCTAssertEqual(BLASInfo.playThreads(current: 2, load: (1.0, 64), chosenByUser: false), 2, "a big machine with one busy core")
+        XCTAssertEqual(BLASInfo.playThreads(current: 8, load: (1.2, 8), chosenByUser: false), 6)
+        XCTAssertEqual(BLASInfo.playThreads(current: 2, load: (1.9, 2), chosenByUser: true), 2)
+        XCTAssertEqual(BLASInfo.playThreads(current: 2, load: nil, chosenByUser: false), 2, "no /proc/stat: as it was")
     }
 
-    /// Cores at work from two readings of /proc/stat's "cpu" line (user nice system idle
-    /// iowait irq softirq steal): idle and iowait are not work.
+    /// Cores at work from two readings of /proc/stat (the "cpu" line: user nice system idle
+    /// iowait irq softirq steal, then a line per core): idle and iowait are not work.
     func testCoresBusyFromProcStat() throws {
-        let a = try XCTUnwrap(SystemLoad.parse("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n"))
-        XCTAssertEqual(a, SystemLoad.Times(busy: 150, total: 1000))
-        let b = try XCTUnwrap(SystemLoad.parse("cpu  250 0 100 850 50 0 0 0 0 0\n"))
-        XCTAssertEqual(try XCTUnwrap(SystemLoad.coresBusy(from: a, to: b, cores: 2)), 1.6, accuracy: 1e-9, "200 of 250 ticks at work on 2 cores")
-        XCTAssertNil(SystemLoad.coresBusy(from: b, to: a, cores: 2), "counters that went backwards")
-        XCTAssertNil(SystemLoad.coresBusy(from: a, to: a, cores: 2), "no time passed")
-        for bad in ["", "intr 1 2 3", "cpu  1 2 x 4", "cpu  1 2", "cpu  18446744073709551615 1 1 1"] {
+        let a = try XCTUnwrap(SystemLoad.parse("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\ncpu1 1 2 3 4\nintr 5\n"))
+        XCTAssertEqual(a, SystemLoad.Times(busy: 150, total: 1000, cores: 2))
+        let b = try XCTUnwrap(SystemLoad.parse("cpu  250 0 100 850 50 0 0 0 0 0\ncpu0 1\ncpu1 1\n"))
+        XCTAssertEqual(try XCTUnwrap(SystemLoad.coresBusy(from: a, to: b)), 1.6, accuracy: 1e-9, "200 of 250 ticks at work on 2 cores")
+        XCTAssertNil(SystemLoad.coresBusy(from: b, to: a), "counters that went backwards")
+        XCTAssertNil(SystemLoad.coresBusy(from: a, to: a), "no time passed")
+        for bad in ["", "intr 1 2 3", "cpu  1 2 x 4\ncpu0 1", "cpu  1 2\ncpu0 1", "cpu  18446744073709551615 1 1 1\ncpu0 1", "cpu  1 2 3 4\n"] {
             XCTAssertNil(SystemLoad.parse(bad), bad)
         }
         // This machine's own /proc/stat, where there is one.
         if FileManager.default.fileExists(atPath: "/proc/stat") {
-            let busy = try XCTUnwrap(SystemLoad.coresBusy(over: 0.05, cores: 2))
-            XCTAssertTrue((0...2).contains(busy), "\(busy)")
+            let load = try XCTUnwrap(SystemLoad.coresBusy(over: 0.05))
+            XCTAssertGreaterThanOrEqual(load.cores, 1)
+            XCTAssertTrue((0...Double(load.cores)).contains(load.busy), "\(load)")
         }
     }
 
