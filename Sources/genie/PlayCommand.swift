@@ -82,13 +82,14 @@ extension PlayCommand {
     /// Fewer BLAS threads when other work keeps the cores busy (see `BLASInfo.playThreads`),
     /// said once. The trace records the count, so such a session still replays exactly.
     static func chooseBLASThreads() {
-        let current = BLASInfo.threads
-        guard current > 1, !BLASInfo.threadsChosenByUser, let load = SystemLoad.coresBusy(over: 0.25) else { return }
-        let chosen = BLASInfo.playThreads(current: current, load: load, chosenByUser: false)
+        let current = BLASInfo.threads, chosenByUser = BLASInfo.threadsChosenByUser
+        // Sample the load (a quarter of a second) only where the answer can change.
+        guard current > 1, !chosenByUser, let load = SystemLoad.coresBusy(over: 0.25) else { return }
+        let chosen = BLASInfo.playThreads(current: current, load: load, chosenByUser: chosenByUser)
         guard chosen != current else { return }
         BLASInfo.setThreads(chosen)
-        let line = String(format: "other work keeps %.1f of %d cores busy: playing with %d BLAS thread%@, which stutters less (OPENBLAS_NUM_THREADS=%d to choose)\n",
-                          load.busy, load.cores, chosen, chosen == 1 ? "" : "s", current)
+        let busy = String(format: "%.1f", load.busy), threads = chosen == 1 ? "1 BLAS thread" : "\(chosen) BLAS threads"
+        let line = "other work keeps \(busy) of \(load.cores) cores busy: playing with \(threads), which stutters less (OPENBLAS_NUM_THREADS=\(current) to choose)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
