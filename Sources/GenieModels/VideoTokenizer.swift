@@ -86,20 +86,27 @@ public final class VideoTokenizer: Module {
         }
     }
 
-    /// One training forward: reconstruction MSE plus the VQ losses.
-    public func trainingLoss(_ frames: Tensor) -> TokenizerOutput {
-        let z = encodeContinuous(frames)
-        let q = quantizer(z)
+    /// One training forward: reconstruction MSE plus the VQ losses. With `codesFrozen` the
+    /// encoder and codebook are held fixed and the loss is the reconstruction alone: the
+    /// decoder learns from codes that stay the same, so a dynamics model trained on them
+    /// keeps working with the new decoder.
+    public func trainingLoss(_ frames: Tensor, codesFrozen: Bool = false) -> TokenizerOutput {
+        let encodeAndQuantize = { let z = self.encodeContinuous(frames); return (z, self.quantizer(z)) }
+        let (z, q) = codesFrozen ? withoutGradient(encodeAndQuantize) : encodeAndQuantize()
         let reconstruction = decode(vectors: q.vectors)
         let mse = meanSquaredError(reconstruction, frames)
-        return TokenizerOutput(loss: add(mse, q.loss), reconstructionError: mse.item, quantizationLoss: q.loss.item,
+        return TokenizerOutput(loss: codesFrozen ? mse : add(mse, q.loss), reconstructionError: mse.item, quantizationLoss: q.loss.item,
                                reconstruction: reconstruction, encoderOutput: z, indices: q.indices)
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         scoped("patchEmbedding", patchEmbedding) + scoped("encoderPositions", encoderPositions) + scoped("encoder", encoder)
-            + scoped("toCode", toCode) + scoped("quantizer", quantizer) + scoped("fromCode", fromCode)
-            + scoped("decoderPositions", decoderPositions) + scoped("decoder", decoder) + scoped("toPixels", toPixels)
+            + scoped("toCode", toCode) + scoped("quantizer", quantizer) + decoderParameters()
+    }
+
+    /// The weights that turn code vectors into pixels (what `trainingLoss(codesFrozen:)` trains).
+    public func decoderParameters() -> [(name: String, tensor: Tensor)] {
+        scoped("fromCode", fromCode) + scoped("decoderPositions", decoderPositions) + scoped("decoder", decoder) + scoped("toPixels", toPixels)
     }
 }
 

@@ -12,18 +12,27 @@ public final class TokenizerTask: TrainingTask {
     var lastOutput: TokenizerOutput?
     var lastFrames: Tensor?
 
-    public init(tokenizer: VideoTokenizer, sampler: ClipSampler) {
+    /// Trains the decoder alone on the fixed codes of the encoder and codebook it was given
+    /// (see `VideoTokenizer.trainingLoss(_:codesFrozen:)`).
+    public let codesFrozen: Bool
+
+    public init(tokenizer: VideoTokenizer, sampler: ClipSampler, codesFrozen: Bool = false) {
         self.tokenizer = tokenizer
         self.sampler = sampler
+        self.codesFrozen = codesFrozen
     }
 
     public var model: Module { tokenizer }
+
+    public var trainedParameters: [(name: String, tensor: Tensor)] {
+        codesFrozen ? tokenizer.decoderParameters() : tokenizer.namedParameters()
+    }
 
     public var configuration: some Codable { tokenizer.config }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
         let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
-        let out = tokenizer.trainingLoss(frames)
+        let out = tokenizer.trainingLoss(frames, codesFrozen: codesFrozen)
         lastOutput = out
         lastFrames = frames
         let means = group.mean([out.reconstructionError, out.quantizationLoss])
@@ -32,12 +41,14 @@ public final class TokenizerTask: TrainingTask {
 
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {
         guard let out = lastOutput else { return [] }
-        // Restarts draw from the whole batch's encoder outputs, alike on every rank.
-        let indices = group.allgather(out.indices)
-        let restarted = tokenizer.quantizer.updateUsageAndRestart(group.allgather(out.encoderOutput), indices: indices, generator: &generator)
-        let used = Set(indices).count
         lastOutput = nil  // frees the graph
-        return [("codes_used", Float(used)), ("codes_restarted", Float(restarted))]
+        let indices = group.allgather(out.indices)
+        let used = Float(Set(indices).count)
+        // Frozen codes are never restarted: a moved code would change what the codes mean.
+        if codesFrozen { return [("codes_used", used)] }
+        // Restarts draw from the whole batch's encoder outputs, alike on every rank.
+        let restarted = tokenizer.quantizer.updateUsageAndRestart(group.allgather(out.encoderOutput), indices: indices, generator: &generator)
+        return [("codes_used", used), ("codes_restarted", Float(restarted))]
     }
 
     public func sampleGrid() -> Frame {
@@ -52,9 +63,17 @@ public final class TokenizerTask: TrainingTask {
         return FrameGrid.make(rows, scale: 2)
     }
 
-    public func state() -> [String: String] { samplerAndCodesState(sampler, tokenizer.quantizer) }
+    public func state() -> [String: String] {
+        samplerAndCodesState(sampler, tokenizer.quantizer).merging(["codes_frozen": String(codesFrozen)]) { $1 }
+    }
 
     public func restore(_ state: [String: String]) throws {
+        // A run saved before the key existed trained everything.
+        let savedFrozen = state["codes_frozen"].map { $0 == "true" } ?? false
+        guard savedFrozen == codesFrozen else {
+            throw TrainingStateError.otherParts(savedFrozen ? "this run trains the decoder alone: resume it with --codes-frozen"
+                                                            : "this run trains the whole tokenizer: resume it without --codes-frozen")
+        }
         try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: tokenizer.quantizer)
     }
 }

@@ -32,6 +32,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 public protocol TrainingTask: AnyObject {
     var kind: String { get }
     var model: Module { get }
+    /// The weights the optimiser updates; the rest of the model stays as loaded.
+    var trainedParameters: [(name: String, tensor: Tensor)] { get }
     /// The ranks training together (`SingleProcess` by default): the task computes this
     /// rank's share of each global batch, and its loss is that share's contribution to the
     /// global batch's loss.
@@ -51,6 +53,8 @@ public protocol TrainingTask: AnyObject {
 }
 
 extension TrainingTask {
+    public var trainedParameters: [(name: String, tensor: Tensor)] { model.namedParameters() }
+
     /// Whether a checkpoint's stored configuration describes this task's model.
     func configMatches(_ savedText: String) -> Bool { Checkpoint.config(configuration, matches: savedText) }
 
@@ -92,7 +96,7 @@ public final class Trainer {
         self.options = options
         self.runDirectory = runDirectory
         self.provenance = provenance
-        let named = task.model.namedParameters()
+        let named = task.trainedParameters
         // Matrices decay; gains, biases, embeddings, positions and codebooks do not.
         let decays = named.map { $0.tensor.rank == 2 && $0.name.hasSuffix("weight") }
         optimizer = AdamW(parameters: named.map(\.tensor), learningRate: options.learningRate, weightDecay: options.weightDecay, decays: decays)
@@ -131,7 +135,9 @@ public final class Trainer {
             }
             try Checkpoint.loadWeights(task.model, from: model)
         }
-        let named = task.model.namedParameters()
+        // The task's own state first: it says whether the run trained what this task trains.
+        try task.restore(state.metadata)
+        let named = task.trainedParameters
         let first = try named.map { try Checkpoint.storedParameter("adam.m.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         let second = try named.map { try Checkpoint.storedParameter("adam.v.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         if let saved = state.metadata["options"], let decoded = try? JSONDecoder().decode(TrainingOptions.self, from: Data(saved.utf8)), decoded != options {
@@ -161,7 +167,6 @@ public final class Trainer {
         if let saved = state.metadata["cpu_seconds"].flatMap(Double.init), saved.isFinite, saved >= 0 {
             earlierCPUSeconds = saved
         }
-        try task.restore(state.metadata)
         if group.isRoot { trimLog(after: savedStep) }
     }
 
@@ -192,9 +197,8 @@ public final class Trainer {
     public func saveCheckpoint() throws {
         // Every rank holds the same state; one copy is written.
         guard group.isRoot else { return }
-        let named = task.model.namedParameters()
-        var tensors = named.map { (name: Self.weightPrefix + $0.name, tensor: $0.tensor) }
-        for (i, p) in named.enumerated() {
+        var tensors = task.model.namedParameters().map { (name: Self.weightPrefix + $0.name, tensor: $0.tensor) }
+        for (i, p) in task.trainedParameters.enumerated() {
             tensors.append(("adam.m.\(p.name)", optimizer.firstMoments[i]))
             tensors.append(("adam.v.\(p.name)", optimizer.secondMoments[i]))
             if let average { tensors.append((Self.averagePrefix + p.name, average.averages[i])) }
@@ -314,6 +318,8 @@ public enum TrainingStateError: Error, Equatable, CustomStringConvertible {
     case nothingToResume(String, kind: String)
     case incomplete(String, reason: String)
     case torn(String, modelStep: String, statePath: String, stateStep: Int)
+    /// The run trained other parts of its model than this command would.
+    case otherParts(String)
 
     public var description: String {
         switch self {
@@ -321,6 +327,7 @@ public enum TrainingStateError: Error, Equatable, CustomStringConvertible {
         case .incomplete(let p, let r): return "cannot resume from \(p): \(r)"
         case .torn(let m, let ms, let s, let ss):
             return "cannot resume: \(m) is at step \(ms) but \(s) at step \(ss) (a training killed between writing the two); start the run again"
+        case .otherParts(let r): return "cannot resume: \(r)"
         }
     }
 }

@@ -181,6 +181,14 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Patch side in pixels (tokens per frame = (H/p)·(W/p)).") var patch = 8
     @Option(help: "Codebook size.") var codes = 1024
     @Option(help: "Code vector size.") var codeDimension = 32
+    @Flag(help: ArgumentHelp("Train the decoder alone, keeping the encoder and codebook of --init: the codes stay the same, so a dynamics model trained on that tokenizer's codes works with the result. Needs --init (or --resume of such a run)."))
+    var codesFrozen = false
+
+    func validate() throws {
+        if codesFrozen, common.initialWeights == nil, !common.resume {
+            throw ValidationError("--codes-frozen keeps the codes of a trained tokenizer: name it with --init")
+        }
+    }
 
     func run() throws {
         try common.claimRunFolder(kind: "tokenizer")
@@ -189,7 +197,7 @@ struct TrainTokenizer: ParsableCommand {
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.codebookSize = codes; config.codeDimension = codeDimension
         size.apply(&config.encoder); size.apply(&config.decoder)
-        try common.train(TokenizerTask(tokenizer: VideoTokenizer(try common.checked(config), seed: common.seed), sampler: sampler))
+        try common.train(TokenizerTask(tokenizer: VideoTokenizer(try common.checked(config), seed: common.seed), sampler: sampler, codesFrozen: codesFrozen))
     }
 }
 

@@ -192,6 +192,44 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(Float(log[6].split(separator: ",")[1]).map { $0.isFinite }, true, "the rows after the resume hold the figures")
     }
 
+    /// Training with frozen codes moves the decoder alone: the encoder and codebook (so every
+    /// frame's codes) stay bit for bit, the reconstruction improves, and the run resumes
+    /// exactly but only as the same kind of run.
+    func testFrozenCodesTrainTheDecoderAloneAndResumeExactly() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        func frozenTask() throws -> TokenizerTask {
+            let task = try makeTask(data)
+            return TokenizerTask(tokenizer: task.tokenizer, sampler: task.sampler, codesFrozen: true)
+        }
+        let task = try frozenTask()
+        let frames = ClipSampler.frames(task.sampler.dataset, clips: [(0, 0), (1, 1)], length: 3)
+        let codesBefore = task.tokenizer.encode(frames)
+        let decoderNames = Set(task.tokenizer.decoderParameters().map(\.name))
+        let before = Dictionary(uniqueKeysWithValues: task.tokenizer.namedParameters().map { ($0.name, $0.tensor.array) })
+        let errorBefore = withoutGradient { task.tokenizer.trainingLoss(frames).reconstructionError }
+        let straight = try Trainer(task: task, options: options(steps: 30), runDirectory: directory + "/straight")
+        try straight.run()
+        for (name, tensor) in task.tokenizer.namedParameters() {
+            if decoderNames.contains(name) { continue }
+            XCTAssertEqual(tensor.array, before[name], "\(name) must stay as loaded")
+        }
+        XCTAssertTrue(task.tokenizer.decoderParameters().contains { $0.tensor.array != before[$0.name] }, "the decoder must learn")
+        XCTAssertEqual(task.tokenizer.encode(frames), codesBefore)
+        XCTAssertLessThan(withoutGradient { task.tokenizer.trainingLoss(frames).reconstructionError }, errorBefore * 0.8)
+
+        let first = try Trainer(task: try frozenTask(), options: options(steps: 30), runDirectory: directory + "/split")
+        try first.run(until: 12)
+        XCTAssertThrowsError(try Trainer(task: try makeTask(data), options: options(steps: 30), runDirectory: directory + "/split").resume()) {
+            XCTAssertEqual(($0 as? TrainingStateError)?.description.contains("--codes-frozen"), true, "\($0)")
+        }
+        let second = try Trainer(task: try frozenTask(), options: options(steps: 30), runDirectory: directory + "/split")
+        try second.resume()
+        try second.run()
+        let a = try SafeTensorsFile.read(straight.modelPath), b = try SafeTensorsFile.read(second.modelPath)
+        for name in a.names { XCTAssertEqual(try a.tensor(name).array, try b.tensor(name).array, "\(name) differs after resume") }
+    }
+
     func testLossFallsAndCheckpointRoundTripGivesIdenticalOutputs() throws {
         let data = directory + "/data"
         try makeDataset(data)
