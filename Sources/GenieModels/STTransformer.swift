@@ -99,16 +99,6 @@ public final class STBlock: Module {
         feedForward = FeedForward(width: config.width, hidden: config.width * config.feedForwardMultiple, outputStd: outputStd, generator: &generator)
     }
 
-    /// Zeroes the last projection of each residual branch: the block then passes its input
-    /// through unchanged, so a trained stack grown by such blocks starts where it was.
-    public func zeroResidualBranches() {
-        for layer in [spatial.output, temporal.output, feedForward.contract] {
-            for tensor in [layer.weight] + (layer.bias.map { [$0] } ?? []) {
-                tensor.data.update(repeating: 0, count: tensor.count)
-            }
-        }
-    }
-
     /// x: [B, T, S, C]. `timeOffset` is the absolute index of frame 0 (for rotary positions).
     /// With a `cache`, x is one new frame whose temporal attention also sees the cached
     /// past frames (committing the frame is the caller's business).

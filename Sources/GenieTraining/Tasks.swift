@@ -30,27 +30,6 @@ public final class TokenizerTask: TrainingTask {
 
     public var configuration: some Codable { tokenizer.config }
 
-    /// With frozen codes the checkpoint's decoder may be shallower than this one: its blocks
-    /// come first and the new ones start as identity, so the run begins where it ended.
-    public func loadInitialWeights(_ file: SafeTensorsFile) throws {
-        let saved = try Checkpoint.config(file, kind: kind, as: TokenizerConfig.self)
-        var grown = saved
-        grown.decoder.depth = tokenizer.config.decoder.depth
-        guard codesFrozen, saved.decoder.depth < grown.decoder.depth, grown == tokenizer.config else {
-            return try loadWeightsOfTheSameSettings(file)
-        }
-        let stored = VideoTokenizer(saved, seed: 0)
-        try Checkpoint.loadWeights(stored, from: file)
-        let grownParameters = Dictionary(uniqueKeysWithValues: tokenizer.namedParameters().map { ($0.name, $0.tensor) })
-        for (name, tensor) in stored.namedParameters() {
-            guard let target = grownParameters[name], target.shape == tensor.shape else {
-                throw CheckpointError.mismatched("--init \(file.path): \(name) does not fit the deeper decoder")
-            }
-            target.data.update(from: tensor.data, count: tensor.count)
-        }
-        for block in tokenizer.decoder.blocks[saved.decoder.depth...] { block.zeroResidualBranches() }
-    }
-
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
         let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
         let out = tokenizer.trainingLoss(frames, codesFrozen: codesFrozen)

@@ -43,8 +43,6 @@ public protocol TrainingTask: AnyObject {
     var configuration: Configuration { get }
     /// Forward on the next batch: the loss to back-propagate and figures for the log.
     func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)])
-    /// Loads the weights of an `--init` checkpoint (fine-tuning).
-    func loadInitialWeights(_ file: SafeTensorsFile) throws
     /// Runs after the optimiser update (dead-code restarts).
     func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)]
     /// A grid of real and predicted frames.
@@ -56,16 +54,6 @@ public protocol TrainingTask: AnyObject {
 
 extension TrainingTask {
     public var trainedParameters: [(name: String, tensor: Tensor)] { model.namedParameters() }
-
-    public func loadInitialWeights(_ file: SafeTensorsFile) throws { try loadWeightsOfTheSameSettings(file) }
-
-    /// Loads a checkpoint whose model has exactly this task's settings.
-    func loadWeightsOfTheSameSettings(_ file: SafeTensorsFile) throws {
-        guard let saved = file.metadata["genie.config"], configMatches(saved) else {
-            throw CheckpointError.mismatched("--init \(file.path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
-        }
-        try Checkpoint.loadWeights(model, from: file)
-    }
 
     /// Whether a checkpoint's stored configuration describes this task's model.
     func configMatches(_ savedText: String) -> Bool { Checkpoint.config(configuration, matches: savedText) }
@@ -194,7 +182,10 @@ public final class Trainer {
     /// settings (fine-tuning); the optimiser, the schedule and the step start afresh.
     public func initialize(from path: String) throws {
         let file = try Self.initialWeights(path, kind: task.kind)
-        try task.loadInitialWeights(file)
+        guard let saved = file.metadata["genie.config"], task.configMatches(saved) else {
+            throw CheckpointError.mismatched("--init \(path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
+        }
+        try Checkpoint.loadWeights(task.model, from: file)
         provenance["init"] = path
         if let steps = file.metadata["steps"] { provenance["init_steps"] = steps }
     }

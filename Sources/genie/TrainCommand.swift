@@ -183,8 +183,6 @@ struct TrainTokenizer: ParsableCommand {
     @Option(help: "Code vector size.") var codeDimension = 32
     @Flag(help: ArgumentHelp("Train the decoder alone, keeping the encoder and codebook of --init: the codes stay the same, so a dynamics model trained on that tokenizer's codes works with the result. Needs --init (or --resume of such a run)."))
     var codesFrozen = false
-    @Option(help: ArgumentHelp("Blocks of the decoder (default: --depth). With --codes-frozen and an --init of fewer, the trained blocks come first and the added ones start as identity.", valueName: "n"))
-    var decoderDepth: Int?
 
     func validate() throws {
         if codesFrozen, common.initialWeights == nil, !common.resume {
@@ -199,7 +197,6 @@ struct TrainTokenizer: ParsableCommand {
         try setFrames(&config, of: sampler.dataset, patch: patch)
         config.codebookSize = codes; config.codeDimension = codeDimension
         size.apply(&config.encoder); size.apply(&config.decoder)
-        if let decoderDepth { config.decoder.depth = decoderDepth }
         try common.train(TokenizerTask(tokenizer: VideoTokenizer(try common.checked(config), seed: common.seed), sampler: sampler, codesFrozen: codesFrozen))
     }
 }
