@@ -76,9 +76,10 @@ public enum Checkpoint {
     /// Copies every parameter from the file into the model. The file must hold exactly the
     /// model's tensors, each with the model's shape: a tensor left over means the
     /// configuration does not describe the weights (a 3-block config over 4 blocks).
-    public static func loadWeights(_ model: Module, from file: SafeTensorsFile, prefix: String = "") throws {
-        var expected = Set<String>()
-        for (name, parameter) in model.namedParameters() {
+    /// Parameters named in `skipping` are left to the caller (a codebook grown from a smaller one).
+    public static func loadWeights(_ model: Module, from file: SafeTensorsFile, prefix: String = "", skipping: Set<String> = []) throws {
+        var expected = Set(skipping.map { prefix + $0 })
+        for (name, parameter) in model.namedParameters() where !skipping.contains(name) {
             let (stored, names) = try storedParameter(prefix + name, shape: parameter.shape, in: file)
             parameter.data.update(from: stored.data, count: parameter.count)
             expected.formUnion(names)

@@ -110,6 +110,23 @@ public final class VectorQuantizer: Module {
         idleSteps = [Int](repeating: 0, count: codes)
     }
 
+    /// Fills the codebook with copies of a trained codebook whose size divides this one's,
+    /// each copy but the first moved by a small random step (splitting, as in the LBG
+    /// algorithm): the quantiser starts where the trained one stood, and training pulls the
+    /// copies of a code apart onto parts of the inputs that code served alone.
+    public func split(_ trained: Tensor, generator: inout RandomGenerator) {
+        let parents = trained.shape[0], d = dimension
+        precondition(trained.shape == [parents, d] && codes % parents == 0)
+        let rms = (trained.array.reduce(0) { $0 + $1 * $1 } / Float(trained.count)).squareRoot()
+        for k in 0..<codes {
+            let parent = k % parents
+            for j in 0..<d {
+                codebook.data[k * d + j] = trained.data[parent * d + j] + (k < parents ? 0 : 0.01 * rms * generator.nextNormal())
+            }
+        }
+        idleSteps = [Int](repeating: 0, count: codes)
+    }
+
     /// Restores the usage counters saved with a training state.
     public func restoreIdleSteps(_ steps: [Int]) {
         precondition(steps.count == codes)

@@ -67,6 +67,24 @@ public final class TokenizerTask: TrainingTask {
         samplerAndCodesState(sampler, tokenizer.quantizer).merging(["codes_frozen": String(codesFrozen)]) { $1 }
     }
 
+    /// `--init` of the same settings, or of a tokenizer that differs only in having fewer
+    /// codes (a divisor of this one's): its codebook is split into this one's, every other
+    /// weight loaded as it is.
+    public func loadInitialWeights(_ file: SafeTensorsFile, generator: inout RandomGenerator) throws {
+        let codes = tokenizer.config.codebookSize
+        guard !codesFrozen, let text = file.metadata["genie.config"], !configMatches(text),
+              var smaller = try? JSONDecoder().decode(TokenizerConfig.self, from: Data(text.utf8)),
+              smaller.codebookSize > 0, smaller.codebookSize < codes, codes % smaller.codebookSize == 0 else {
+            return try loadWeightsOfTheSameSettings(file)
+        }
+        let trainedCodes = smaller.codebookSize
+        smaller.codebookSize = codes
+        guard smaller == tokenizer.config else { return try loadWeightsOfTheSameSettings(file) }
+        let name = "quantizer.codebook"
+        try Checkpoint.loadWeights(tokenizer, from: file, skipping: [name])
+        tokenizer.quantizer.split(try file.tensor(name, shape: [trainedCodes, tokenizer.config.codeDimension]), generator: &generator)
+    }
+
     public func restore(_ state: [String: String]) throws {
         // A run saved before the key existed trained everything.
         let savedFrozen = state["codes_frozen"].map { $0 == "true" } ?? false

@@ -50,6 +50,9 @@ public protocol TrainingTask: AnyObject {
     /// Everything besides weights and optimiser that resumption needs, as strings.
     func state() -> [String: String]
     func restore(_ state: [String: String]) throws
+    /// Loads the weights of `--init` (a finished checkpoint of this kind, read and checked
+    /// for its kind); refuses other model settings unless the task can grow from them.
+    func loadInitialWeights(_ file: SafeTensorsFile, generator: inout RandomGenerator) throws
 }
 
 extension TrainingTask {
@@ -57,6 +60,17 @@ extension TrainingTask {
 
     /// Whether a checkpoint's stored configuration describes this task's model.
     func configMatches(_ savedText: String) -> Bool { Checkpoint.config(configuration, matches: savedText) }
+
+    public func loadInitialWeights(_ file: SafeTensorsFile, generator: inout RandomGenerator) throws {
+        try loadWeightsOfTheSameSettings(file)
+    }
+
+    func loadWeightsOfTheSameSettings(_ file: SafeTensorsFile) throws {
+        guard let saved = file.metadata["genie.config"], configMatches(saved) else {
+            throw CheckpointError.mismatched("--init \(file.path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
+        }
+        try Checkpoint.loadWeights(model, from: file)
+    }
 
     /// Saves the model checkpoint (weights + config + provenance).
     func saveModel(to path: String, provenance: [String: String]) throws {
@@ -179,13 +193,11 @@ public final class Trainer {
     }
 
     /// Starts the run from the weights of a finished model checkpoint of the same kind and
-    /// settings (fine-tuning); the optimiser, the schedule and the step start afresh.
+    /// settings (fine-tuning; a tokenizer may also grow its codebook from one with fewer
+    /// codes); the optimiser, the schedule and the step start afresh.
     public func initialize(from path: String) throws {
         let file = try Self.initialWeights(path, kind: task.kind)
-        guard let saved = file.metadata["genie.config"], task.configMatches(saved) else {
-            throw CheckpointError.mismatched("--init \(path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
-        }
-        try Checkpoint.loadWeights(task.model, from: file)
+        try task.loadInitialWeights(file, generator: &generator)
         provenance["init"] = path
         if let steps = file.metadata["steps"] { provenance["init_steps"] = steps }
     }

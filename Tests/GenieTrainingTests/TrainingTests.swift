@@ -230,6 +230,54 @@ final class TrainingTests: XCTestCase {
         for name in a.names { XCTAssertEqual(try a.tensor(name).array, try b.tensor(name).array, "\(name) differs after resume") }
     }
 
+    /// A tokenizer with more codes starts from a trained one with fewer (a divisor): every
+    /// other weight as trained, each code split into copies near it, so it reconstructs as
+    /// the trained one did and its codes name the trained one's codes; other settings and
+    /// sizes that do not divide are refused.
+    func testInitSplitsTheCodebookOfATokenizerWithFewerCodes() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        let source = try Trainer(task: try makeTask(data), options: options(steps: 20), runDirectory: directory + "/source")
+        try source.run()
+        func grownTask(codes: Int, commitment: Float = 0.25) throws -> TokenizerTask {
+            var config = (source.task as! TokenizerTask).tokenizer.config
+            config.codebookSize = codes
+            config.commitment = commitment
+            return TokenizerTask(tokenizer: VideoTokenizer(config, seed: 9), sampler: try makeTask(data).sampler)
+        }
+        let task = try grownTask(codes: 64)
+        let grown = try Trainer(task: task, options: options(steps: 20), runDirectory: directory + "/grown")
+        try grown.initialize(from: source.modelPath)
+
+        let trained = (source.task as! TokenizerTask).tokenizer
+        let trainedWeights = Dictionary(uniqueKeysWithValues: trained.namedParameters().map { ($0.name, $0.tensor.array) })
+        for (name, tensor) in task.tokenizer.namedParameters() where name != "quantizer.codebook" {
+            XCTAssertEqual(tensor.array, trainedWeights[name], name)
+        }
+        let parents = trained.quantizer.codebook.array, copies = task.tokenizer.quantizer.codebook.array, d = trained.config.codeDimension
+        let rms = (parents.reduce(0) { $0 + $1 * $1 } / Float(parents.count)).squareRoot()
+        for k in 0..<64 {
+            let parent = Array(parents[(k % 16) * d..<(k % 16 + 1) * d]), copy = Array(copies[k * d..<(k + 1) * d])
+            if k < 16 { XCTAssertEqual(copy, parent, "code \(k) keeps its place") ; continue }
+            XCTAssertNotEqual(copy, parent, "code \(k) is moved off its parent")
+            for j in 0..<d { XCTAssertEqual(copy[j], parent[j], accuracy: 0.1 * rms, "code \(k)") }
+        }
+        let frames = ClipSampler.frames(task.sampler.dataset, clips: [(0, 0), (1, 1), (2, 2)], length: 3)
+        let trainedCodes = trained.encode(frames), grownCodes = task.tokenizer.encode(frames)
+        let same = zip(trainedCodes, grownCodes).filter { Int($0) == Int($1) % 16 }.count
+        XCTAssertGreaterThanOrEqual(Double(same), 0.9 * Double(trainedCodes.count), "a grown code names its parent")
+        let trainedError = withoutGradient { trained.trainingLoss(frames).reconstructionError }
+        let grownError = withoutGradient { task.tokenizer.trainingLoss(frames).reconstructionError }
+        XCTAssertEqual(grownError, trainedError, accuracy: 0.1 * trainedError)
+
+        for refused in [try grownTask(codes: 40), try grownTask(codes: 64, commitment: 0.5)] {
+            let trainer = try Trainer(task: refused, options: options(steps: 20), runDirectory: directory + "/refused")
+            XCTAssertThrowsError(try trainer.initialize(from: source.modelPath)) { error in
+                XCTAssertTrue("\(error)".contains("was trained with other model settings"), "\(error)")
+            }
+        }
+    }
+
     func testLossFallsAndCheckpointRoundTripGivesIdenticalOutputs() throws {
         let data = directory + "/data"
         try makeDataset(data)
