@@ -1,3 +1,4 @@
+import Foundation
 import GenieTensor
 
 /// Configuration of the dynamics model.
@@ -117,6 +118,26 @@ public final class DynamicsModel: Module {
             counted += 1
         }
         return (correct, counted)
+    }
+
+    /// Takes the code embeddings and output rows of a trained model over `parents` codes, for
+    /// a tokenizer whose codebook was split from that one's (code c a copy of code c mod
+    /// `parents`): each copy starts as its parent, so the model reads a frame as before, and
+    /// its output bias is lowered by log(copies) so that the copies share the parent's
+    /// probability. The mask token keeps its own embedding.
+    public func splitCodes(embedding trained: Tensor, headWeight: Tensor, headBias: Tensor, parents: Int) {
+        let codes = config.codebookSize, d = config.transformer.width
+        precondition(codes % parents == 0 && trained.shape == [parents + 1, d] && headWeight.shape == [d, parents] && headBias.shape == [parents])
+        let shift = Float(log(Double(codes / parents)))
+        for c in 0...codes {
+            let parent = c == codes ? parents : c % parents
+            for j in 0..<d { tokenEmbedding.table.data[c * d + j] = trained.data[parent * d + j] }
+        }
+        for c in 0..<codes {
+            let parent = c % parents
+            for i in 0..<d { head.weight.data[i * codes + c] = headWeight.data[i * parents + parent] }
+            head.bias!.data[c] = headBias.data[parent] - shift
+        }
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

@@ -103,6 +103,26 @@ public final class DynamicsTask: TrainingTask {
 
     public var configuration: some Codable { dynamics.config }
 
+    /// `--init` of the same settings, or of a dynamics model over a tokenizer with fewer codes
+    /// (a divisor of this one's), that this run's tokenizer grew from by splitting its
+    /// codebook: each code starts as its parent (`DynamicsModel.splitCodes`).
+    public func loadInitialWeights(_ file: SafeTensorsFile, generator: inout RandomGenerator) throws {
+        let codes = dynamics.config.codebookSize
+        guard let text = file.metadata["genie.config"], !configMatches(text),
+              var smaller = try? JSONDecoder().decode(DynamicsConfig.self, from: Data(text.utf8)),
+              smaller.codebookSize > 0, smaller.codebookSize < codes, codes % smaller.codebookSize == 0 else {
+            return try loadWeightsOfTheSameSettings(file)
+        }
+        let parents = smaller.codebookSize
+        smaller.codebookSize = codes
+        guard smaller == dynamics.config else { return try loadWeightsOfTheSameSettings(file) }
+        let d = dynamics.config.transformer.width
+        try Checkpoint.loadWeights(dynamics, from: file, skipping: ["tokenEmbedding.table", "head.weight", "head.bias"])
+        dynamics.splitCodes(embedding: try file.tensor("tokenEmbedding.table", shape: [parents + 1, d]),
+                            headWeight: try file.tensor("head.weight", shape: [d, parents]),
+                            headBias: try file.tensor("head.bias", shape: [parents]), parents: parents)
+    }
+
     func nextClips() -> (tokens: [Int32], actions: [Int32]) {
         let s = data.tokensPerFrame
         var tokens: [Int32] = [], actions: [Int32] = []

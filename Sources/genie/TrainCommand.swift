@@ -46,7 +46,7 @@ struct CommonTrainingOptions: ParsableArguments {
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
     @Option(help: ArgumentHelp("Also keep an exponential moving average of the weights with this decay (e.g. 0.999: about the last 1,000 steps) and write it at each checkpoint as <kind>.ema.safetensors, a model like the other; may be added to a run on --resume (the average then starts from the resumed weights).", valueName: "decay"))
     var emaDecay: Float?
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model checkpoint (same kind and model settings) with a fresh optimiser and schedule: fine-tuning. A tokenizer may start from one with fewer codes (a divisor of --codes, settings otherwise the same): each of its codes is split into copies. Not read with --resume, whose checkpoint holds the run's weights.", valueName: "checkpoint"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from the weights of this model checkpoint (same kind and model settings) with a fresh optimiser and schedule: fine-tuning. A tokenizer may start from one with fewer codes (a divisor of --codes, settings otherwise the same): each of its codes is split into copies; a dynamics model for such a tokenizer may start from the one over its parent codes. Not read with --resume, whose checkpoint holds the run's weights.", valueName: "checkpoint"))
     var initialWeights: String?
 
     func validate() throws {

@@ -278,6 +278,48 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// A dynamics model for a tokenizer grown by splitting codes starts from the one over the
+    /// parent codes: on any frames of copies (and mask tokens) its logit for each copy is its
+    /// parent's less log(copies), so the copies share the parent's probability.
+    func testDynamicsInitSplitsItsCodesAsTheTokenizerDid() throws {
+        var small = DynamicsConfig()
+        small.tokensPerFrame = 4; small.codebookSize = 8; small.actions = 4
+        small.transformer = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2)
+        let trained = DynamicsModel(small, seed: 5)
+        var g = RandomGenerator(seed: 1)
+        for i in 0..<8 { trained.head.bias!.data[i] = g.nextNormal() }
+        let path = directory + "/small.safetensors"
+        try Checkpoint.save(trained, kind: "dynamics", config: small, provenance: [:], to: path)
+        func task(codes: Int) throws -> DynamicsTask {
+            var config = small
+            config.codebookSize = codes
+            let data = TokenizedDataset(tokens: [(0..<16).map { Int32($0 % codes) }], actions: [[0, 1, 2]], tokensPerFrame: 4)
+            return try DynamicsTask(dynamics: DynamicsModel(config, seed: 7), data: data, tokenizer: tinyTokenizer(), batch: 1, clipLength: 3, dataSeed: 1)
+        }
+        let grown = try task(codes: 32)
+        var generator = RandomGenerator(seed: 2)
+        try grown.loadInitialWeights(try SafeTensorsFile.read(path), generator: &generator)
+
+        let (batch, frames) = (2, 3)
+        let tokens = (0..<(batch * frames * 4)).map { i in i % 5 == 0 ? grown.dynamics.maskToken : Int32(g.nextInt(32)) }
+        let parents = tokens.map { $0 == grown.dynamics.maskToken ? trained.maskToken : $0 % 8 }
+        let actions = (0..<(batch * (frames - 1))).map { _ in Int32(g.nextInt(4)) }
+        let grownLogits = withoutGradient { grown.dynamics.logits(tokens: tokens, actions: actions, batch: batch, frames: frames) }.array
+        let trainedLogits = withoutGradient { trained.logits(tokens: parents, actions: actions, batch: batch, frames: frames) }.array
+        XCTAssertEqual(grownLogits.count, trainedLogits.count * 4)
+        for position in 0..<(batch * frames * 4) {
+            for c in 0..<32 {
+                XCTAssertEqual(grownLogits[position * 32 + c], trainedLogits[position * 8 + c % 8] - Float(log(4.0)), accuracy: 1e-4)
+            }
+        }
+        var refused = try task(codes: 20)
+        XCTAssertThrowsError(try refused.loadInitialWeights(try SafeTensorsFile.read(path), generator: &generator)) { error in
+            XCTAssertTrue("\(error)".contains("was trained with other model settings"), "\(error)")
+        }
+        refused = try task(codes: 8)
+        XCTAssertNoThrow(try refused.loadInitialWeights(try SafeTensorsFile.read(path), generator: &generator))
+    }
+
     func testLossFallsAndCheckpointRoundTripGivesIdenticalOutputs() throws {
         let data = directory + "/data"
         try makeDataset(data)
