@@ -128,6 +128,10 @@ struct BenchPlay: ParsableCommand {
         report["ms_step10"] = near(10)
         report["ms_step1000"] = near(1000)
         report["ms_last10"] = rounded(Self.median(total.suffix(10)), 2)
+        // Whether a frame's cost stays flat over a long run: the median of each 1,000 frames.
+        if total.count >= 1000 {
+            report["ms_p50_per_1000"] = stride(from: 0, to: total.count / 1000 * 1000, by: 1000).map { rounded(Self.median(total[$0..<($0 + 1000)]), 2) }
+        }
         report["gflops"] = rounded(achieved, 1)
         report["sgemm_gflops_play_shapes"] = rounded(rawGflops, 1)
         report["efficiency"] = rounded(achieved / rawGflops, 3)
