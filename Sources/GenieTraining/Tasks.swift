@@ -71,18 +71,12 @@ public final class TokenizerTask: TrainingTask {
     /// codes (a divisor of this one's): its codebook is split into this one's, every other
     /// weight loaded as it is.
     public func loadInitialWeights(_ file: SafeTensorsFile, generator: inout RandomGenerator) throws {
-        let codes = tokenizer.config.codebookSize
-        guard !codesFrozen, let text = file.metadata["genie.config"], !configMatches(text),
-              var smaller = try? JSONDecoder().decode(TokenizerConfig.self, from: Data(text.utf8)),
-              smaller.codebookSize > 0, smaller.codebookSize < codes, codes % smaller.codebookSize == 0 else {
+        guard !codesFrozen, let parents = parentCodes(in: file, config: tokenizer.config, codes: \.codebookSize) else {
             return try loadWeightsOfTheSameSettings(file)
         }
-        let trainedCodes = smaller.codebookSize
-        smaller.codebookSize = codes
-        guard smaller == tokenizer.config else { return try loadWeightsOfTheSameSettings(file) }
         let name = "quantizer.codebook"
         try Checkpoint.loadWeights(tokenizer, from: file, skipping: [name])
-        tokenizer.quantizer.split(try file.tensor(name, shape: [trainedCodes, tokenizer.config.codeDimension]), generator: &generator)
+        tokenizer.quantizer.split(try file.tensor(name, shape: [parents, tokenizer.config.codeDimension]), generator: &generator)
     }
 
     public func restore(_ state: [String: String]) throws {

@@ -107,15 +107,9 @@ public final class DynamicsTask: TrainingTask {
     /// (a divisor of this one's), that this run's tokenizer grew from by splitting its
     /// codebook: each code starts as its parent (`DynamicsModel.splitCodes`).
     public func loadInitialWeights(_ file: SafeTensorsFile, generator: inout RandomGenerator) throws {
-        let codes = dynamics.config.codebookSize
-        guard let text = file.metadata["genie.config"], !configMatches(text),
-              var smaller = try? JSONDecoder().decode(DynamicsConfig.self, from: Data(text.utf8)),
-              smaller.codebookSize > 0, smaller.codebookSize < codes, codes % smaller.codebookSize == 0 else {
+        guard let parents = parentCodes(in: file, config: dynamics.config, codes: \.codebookSize) else {
             return try loadWeightsOfTheSameSettings(file)
         }
-        let parents = smaller.codebookSize
-        smaller.codebookSize = codes
-        guard smaller == dynamics.config else { return try loadWeightsOfTheSameSettings(file) }
         let d = dynamics.config.transformer.width
         try Checkpoint.loadWeights(dynamics, from: file, skipping: ["tokenEmbedding.table", "head.weight", "head.bias"])
         dynamics.splitCodes(embedding: try file.tensor("tokenEmbedding.table", shape: [parents + 1, d]),

@@ -65,6 +65,17 @@ extension TrainingTask {
         try loadWeightsOfTheSameSettings(file)
     }
 
+    /// The codebook size of `file`'s model where it differs from `config` only in having
+    /// fewer codes, a divisor of this one's: a model a codebook split can grow from.
+    func parentCodes<Config: Codable & Equatable>(in file: SafeTensorsFile, config: Config, codes: WritableKeyPath<Config, Int>) -> Int? {
+        guard let text = file.metadata["genie.config"], !configMatches(text),
+              var smaller = try? JSONDecoder().decode(Config.self, from: Data(text.utf8)) else { return nil }
+        let parents = smaller[keyPath: codes], wanted = config[keyPath: codes]
+        guard parents > 0, parents < wanted, wanted % parents == 0 else { return nil }
+        smaller[keyPath: codes] = wanted
+        return smaller == config ? parents : nil
+    }
+
     func loadWeightsOfTheSameSettings(_ file: SafeTensorsFile) throws {
         guard let saved = file.metadata["genie.config"], configMatches(saved) else {
             throw CheckpointError.mismatched("--init \(file.path) was trained with other model settings: \(file.metadata["genie.config"] ?? "none stored")")
