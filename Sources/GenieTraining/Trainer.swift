@@ -204,8 +204,8 @@ public final class Trainer {
     }
 
     /// Starts the run from the weights of a finished model checkpoint of the same kind and
-    /// settings (fine-tuning; a tokenizer may also grow its codebook from one with fewer
-    /// codes); the optimiser, the schedule and the step start afresh.
+    /// settings (fine-tuning; a tokenizer, and the dynamics model on its codes, may also grow
+    /// from one with fewer codes); the optimiser, the schedule and the step start afresh.
     public func initialize(from path: String) throws {
         let file = try Self.initialWeights(path, kind: task.kind)
         try task.loadInitialWeights(file, generator: &generator)
