@@ -14,11 +14,6 @@ public enum PolicyKind: String, CaseIterable, Sendable {
     /// 8–40 frames at a time, single jumps that start from rest (and land while it stands
     /// again), and short walks, often into walls.
     case idler
-    /// Where every scripted rollout begins and the learned worlds fail most: the level's
-    /// first frame, where the camera stands still and the sprite walks. Stands 1–16 frames,
-    /// then runs right, jumps from rest (and waits for the landing), walks left, jumps
-    /// sideways or plays short random holds, with stands between.
-    case starter
 
     /// Frames the explorer plays, unrecorded, before an episode of this kind starts.
     func warmUpFrames(_ rng: inout SplitMix64) -> Int { self == .roamer || self == .idler ? rng.int(in: 0...600) : 0 }
@@ -30,14 +25,10 @@ public struct Policy: Sendable {
     var rng: SplitMix64
     var held = 0
     var holdLeft = 0
-    /// The starter's next hold when it must stand: first (the scripts start from rest) and
-    /// after a jump from rest (so that the landing is recorded).
-    var standNext: ClosedRange<Int>?
 
     public init(kind: PolicyKind, seed: UInt64) {
         self.kind = kind
         rng = SplitMix64(seed: seed)
-        if kind == .starter { standNext = 1...16 }
     }
 
     /// The action to apply in `state`.
@@ -47,27 +38,7 @@ public struct Policy: Sendable {
         case .roamer: return randomAction(longestHold: 3)
         case .explorer: return explorerAction(state)
         case .idler: return idlerAction()
-        case .starter: return starterAction()
         }
-    }
-
-    mutating func starterAction() -> Int {
-        if holdLeft <= 0 {
-            if let stand = standNext {
-                (held, holdLeft, standNext) = (0, rng.int(in: stand), nil)
-            } else {
-                switch rng.int(10) {
-                case 0..<3: (held, holdLeft) = (0, rng.int(in: 1...16))             // stand
-                case 3, 4: (held, holdLeft) = (2, rng.int(in: 8...32))              // run right
-                case 5: (held, holdLeft, standNext) = (3, 1, 16...24)               // jump from rest
-                case 6: (held, holdLeft) = (1, rng.int(in: 4...16))                 // walk left
-                case 7: (held, holdLeft) = (rng.chance(0.5) ? 4 : 5, rng.int(in: 1...4)) // a jump sideways
-                default: (held, holdLeft) = (rng.int(PlatformerAction.count), rng.int(in: 1...4))
-                }
-            }
-        }
-        holdLeft -= 1
-        return held
     }
 
     mutating func idlerAction() -> Int {

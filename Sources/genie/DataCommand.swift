@@ -32,7 +32,7 @@ struct DataGenerate: ParsableCommand {
     @Option(help: "Dataset seed; episode i is played from a seed derived from (seed, i).")
     var seed: UInt64
 
-    @Option(help: "Who plays: random (actions held for 1-10 frames), explorer (runs right, jumps obstacles), roamer (random, held 1-3 frames, starting somewhere along the level), idler (stands 8-40 frames at a time, jumps from rest, short walks; along the level) or starter (from the level's first frame: stands, runs right, jumps from rest and waits, walks left).")
+    @Option(help: "Who plays: random (actions held for 1-10 frames), explorer (runs right, jumps obstacles), roamer (random, held 1-3 frames, starting somewhere along the level) or idler (stands 8-40 frames at a time, jumps from rest, short walks; along the level).")
     var policy: String = "explorer"
 
     @Option(help: "Frame width in pixels.")

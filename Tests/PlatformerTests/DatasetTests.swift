@@ -60,28 +60,6 @@ final class DatasetTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(jumpsFromRest, 3)
     }
 
-    /// The starter plays from the level's first frame, as the scripted rollouts do: it
-    /// stands first, runs right for a good share of its frames, and waits at least 16
-    /// frames after a jump from rest.
-    func testStarterPlaysFromTheLevelStart() {
-        let game = Fixture.game
-        let starter = DatasetSpec(episodes: 12, frames: 64, seed: 43, policy: .starter)
-        var right = 0, total = 0, jumpsWithLanding = 0
-        for i in 0..<starter.episodes {
-            let episode = DatasetWriter.record(game: game, spec: starter, episode: i)
-            XCTAssertEqual(episode.frames[0], game.render(game.newState(seed: episode.seed)), "episode \(i) starts at the level start")
-            let a = episode.actions
-            XCTAssertEqual(a[0], 0, "episode \(i) stands first")
-            right += a.filter { $0 == 2 }.count
-            total += a.count
-            for t in 1..<(a.count - 16) where a[t] == 3 && a[t - 1] == 0 && a[(t + 1)...(t + 16)].allSatisfy({ $0 == 0 }) {
-                jumpsWithLanding += 1
-            }
-        }
-        XCTAssertGreaterThan(Double(right) / Double(total), 0.2, "\(right) frames running right of \(total)")
-        XCTAssertGreaterThanOrEqual(jumpsWithLanding, 1)
-    }
-
     func testDatasetLayoutManifestAndActions() throws {
         let spec = DatasetSpec(episodes: 2, frames: 8, seed: 5, policy: .explorer)
         let out = temporaryDirectory("layout")
