@@ -98,32 +98,10 @@ public final class DynamicsModel: Module {
         return mask
     }
 
-    /// The context the model reads in training with noise: in frames after the first, each
-    /// unmasked token is replaced by a uniformly drawn code with probability r, r drawn per
-    /// clip from U(0, `maximumRate`). At play every frame after the prompt is the model's own
-    /// sample, errors included, while teacher forcing shows it only true codes; noisy
-    /// contexts teach it to read past a wrong token instead of copying it onward.
-    public func noisyContext(tokens: [Int32], mask: [Bool], batch b: Int, frames t: Int, maximumRate: Float,
-                             generator: inout RandomGenerator) -> [Int32] {
-        let s = config.tokensPerFrame
-        precondition(tokens.count == b * t * s && mask.count == tokens.count)
-        var context = tokens
-        for bi in 0..<b {
-            let rate = maximumRate * generator.nextFloat()
-            for i in (bi * t + 1) * s..<((bi + 1) * t * s) where !mask[i] && generator.nextFloat() < rate {
-                context[i] = Int32(generator.nextInt(config.codebookSize))
-            }
-        }
-        return context
-    }
-
     /// One training forward: cross-entropy on the masked tokens only, averaged over them or,
     /// for one share of a larger batch, over `maskedCount`, the masked tokens of that batch.
-    /// `context`: the tokens read where unmasked, if not `tokens` (see `noisyContext`).
-    public func trainingLoss(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, mask: [Bool], maskedCount: Int? = nil,
-                             context: [Int32]? = nil) -> DynamicsOutput {
-        precondition(context == nil || context!.count == tokens.count)
-        let input = zip(context ?? tokens, mask).map { $1 ? maskToken : $0 }
+    public func trainingLoss(tokens: [Int32], actions: [Int32], batch: Int, frames: Int, mask: [Bool], maskedCount: Int? = nil) -> DynamicsOutput {
+        let input = zip(tokens, mask).map { $1 ? maskToken : $0 }
         let out = logits(tokens: input, actions: actions, batch: batch, frames: frames)
         let flat = reshape(out, [-1, config.codebookSize])
         let loss = crossEntropy(flat, targets: tokens, mask: mask, averagedOver: maskedCount)

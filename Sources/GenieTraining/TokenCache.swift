@@ -78,17 +78,12 @@ public final class DynamicsTask: TrainingTask {
     /// Decodes tokens for the sample grid.
     public let tokenizer: VideoTokenizer
     public let batch: Int, clipLength: Int
-    /// The largest share of context tokens replaced by random codes (`DynamicsModel.noisyContext`); 0: none.
-    public let contextNoise: Float
     public var clipGenerator: RandomGenerator
     public var group: ProcessGroup = SingleProcess()
     let starts: [(Int, Int)]
     var lastBatch: (tokens: [Int32], actions: [Int32], mask: [Bool])?
 
-    public init(dynamics: DynamicsModel, data: TokenizedDataset, tokenizer: VideoTokenizer, batch: Int, clipLength: Int, dataSeed: UInt64,
-                contextNoise: Float = 0) throws {
-        precondition(contextNoise >= 0 && contextNoise <= 1)
-        self.contextNoise = contextNoise
+    public init(dynamics: DynamicsModel, data: TokenizedDataset, tokenizer: VideoTokenizer, batch: Int, clipLength: Int, dataSeed: UInt64) throws {
         self.dynamics = dynamics
         self.data = data
         self.tokenizer = tokenizer
@@ -139,19 +134,14 @@ public final class DynamicsTask: TrainingTask {
         // masked tokens.
         let (allTokens, allActions) = nextClips()
         let allMask = dynamics.sampleMask(batch: batch, frames: clipLength, generator: &generator)
-        // Drawn only with noise, so that runs without it keep their random stream.
-        let allContext = contextNoise > 0
-            ? dynamics.noisyContext(tokens: allTokens, mask: allMask, batch: batch, frames: clipLength, maximumRate: contextNoise, generator: &generator)
-            : allTokens
         let share = group.share, s = data.tokensPerFrame
         let tokens = share.slice(allTokens, batch: batch, perExample: clipLength * s)
-        let context = share.slice(allContext, batch: batch, perExample: clipLength * s)
         let actions = share.slice(allActions, batch: batch, perExample: clipLength - 1)
         let mask = share.slice(allMask, batch: batch, perExample: clipLength * s)
         let masked = mask.filter { $0 }.count, allMasked = allMask.filter { $0 }.count
         lastBatch = (tokens, actions, mask)
         let out = dynamics.trainingLoss(tokens: tokens, actions: actions, batch: batch / share.ranks, frames: clipLength, mask: mask,
-                                        maskedCount: group.size > 1 ? allMasked : nil, context: contextNoise > 0 ? context : nil)
+                                        maskedCount: group.size > 1 ? allMasked : nil)
         let correct = group.size > 1 ? Float(group.allreduceSum([Double(out.maskedAccuracy) * Double(masked)])[0]) / Float(max(allMasked, 1))
                                      : out.maskedAccuracy
         return (out.loss, [("masked_accuracy", correct)])
@@ -175,16 +165,11 @@ public final class DynamicsTask: TrainingTask {
         return FrameGrid.make([(0..<shown).map { real.frame(batch: 0, time: $0) }, (0..<shown).map { guess.frame(batch: 0, time: $0) }], scale: 2)
     }
 
-    public func state() -> [String: String] { ["clips": clipGenerator.stateText, "context_noise": "\(contextNoise)"] }
+    public func state() -> [String: String] { ["clips": clipGenerator.stateText] }
 
     public func restore(_ state: [String: String]) throws {
         guard let generator = RandomGenerator(stateText: state["clips"] ?? "") else {
             throw CheckpointError.badConfig("training state", reason: "clip sampler state missing")
-        }
-        // Runs from before the option had none.
-        let saved = state["context_noise"].map { Float($0) } ?? 0
-        guard saved == contextNoise else {
-            throw CheckpointError.mismatched("--resume with --context-noise \(contextNoise), the run's is \(saved.map { "\($0)" } ?? "unreadable")")
         }
         clipGenerator = generator
     }

@@ -245,12 +245,6 @@ struct TrainDynamics: ParsableCommand {
     @OptionGroup var size: TransformerOptions
     @Option(help: "Tokenizer checkpoint (frozen).") var tokenizer: String
     @Option(help: "Latent action model checkpoint (frozen).") var lam: String
-    @Option(help: ArgumentHelp("In frames after a clip's first, replace each unmasked token by a random code with probability r, r drawn per clip from U(0, rate): contexts with errors, as play's own samples have (default 0: none).", valueName: "rate"))
-    var contextNoise: Float = 0
-
-    func validate() throws {
-        guard contextNoise >= 0 && contextNoise <= 1 else { throw ValidationError("--context-noise must be between 0 and 1, got \(contextNoise)") }
-    }
 
     func run() throws {
         try common.claimRunFolder(kind: "dynamics")
@@ -289,6 +283,6 @@ struct TrainDynamics: ParsableCommand {
         size.apply(&config.transformer)
         let model = DynamicsModel(try common.checked(config), seed: common.seed)
         try common.train(try DynamicsTask(dynamics: model, data: data, tokenizer: tokenizerModel, batch: common.batch,
-                                          clipLength: common.clip, dataSeed: common.dataSeed, contextNoise: contextNoise))
+                                          clipLength: common.clip, dataSeed: common.dataSeed))
     }
 }

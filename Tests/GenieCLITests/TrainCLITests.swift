@@ -40,27 +40,4 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("tokenising: "), output)
     }
-
-    /// A run with context noise resumes only with the same rate: a changed rate would make
-    /// another run under the old name.
-    func testContextNoiseIsPartOfTheRun() throws {
-        var (status, output) = try GenieExecutable.run(["data", "generate", "--out", "data", "--episodes", "2", "--frames", "12",
-                                                        "--seed", "3", "--width", "16", "--height", "48"], in: directory)
-        XCTAssertEqual(status, 0, output)
-        try EvalCLITests.saveTinyNetworks(in: directory)
-        let training = ["train", "dynamics", "--data", "data", "--out", "run", "--tokenizer", "tokenizer.safetensors", "--lam", "lam.safetensors",
-                        "--width", "16", "--depth", "1", "--heads", "2", "--batch", "2", "--clip", "4", "--steps", "3", "--warmup", "1"]
-        (status, output) = try GenieExecutable.run(training + ["--context-noise", "1.5"], in: directory)
-        XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(output.contains("--context-noise must be between 0 and 1"), output)
-        (status, output) = try GenieExecutable.run(training + ["--context-noise", "0.2", "--until", "1"], in: directory)
-        XCTAssertEqual(status, 0, output)
-        (status, output) = try GenieExecutable.run(training + ["--resume"], in: directory)
-        XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(output.contains("--context-noise 0.0, the run's is 0.2"), output)
-        XCTAssertFalse(output.contains("Fatal error"), output)
-        (status, output) = try GenieExecutable.run(training + ["--context-noise", "0.2", "--resume"], in: directory)
-        XCTAssertEqual(status, 0, output)
-        XCTAssertTrue(output.contains("resumed dynamics at step 1"), output)
-    }
 }

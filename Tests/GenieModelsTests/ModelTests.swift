@@ -103,33 +103,6 @@ final class ModelShapeAndCausalityTests: XCTestCase {
         XCTAssertEqual(mean, 0.75, accuracy: 0.05, "rate drawn from U(0.5, 1)")
     }
 
-    func testNoisyContextChangesOnlyUnmaskedTokensAfterTheFirstFrame() {
-        let dynamics = DynamicsModel(tinyDynamicsConfig(), seed: 10)
-        let s = dynamics.config.tokensPerFrame, frames = 5, batch = 2
-        var g = RandomGenerator(seed: 12)
-        var replaced = 0, eligible = 0
-        for _ in 0..<300 {
-            let tokens = (0..<(batch * frames * s)).map { Int32($0 % dynamics.config.codebookSize) }
-            let mask = dynamics.sampleMask(batch: batch, frames: frames, generator: &g)
-            let context = dynamics.noisyContext(tokens: tokens, mask: mask, batch: batch, frames: frames, maximumRate: 0.4, generator: &g)
-            for i in tokens.indices {
-                XCTAssertTrue(context[i] >= 0 && Int(context[i]) < dynamics.config.codebookSize)
-                if i % (frames * s) < s || mask[i] {
-                    XCTAssertEqual(context[i], tokens[i], "the prompt frame and masked tokens stay")
-                } else {
-                    eligible += 1
-                    // A draw may give the same code back (1 in K).
-                    if context[i] != tokens[i] { replaced += 1 }
-                }
-            }
-        }
-        let k = Double(dynamics.config.codebookSize)
-        XCTAssertEqual(Double(replaced) / Double(eligible), 0.2 * (k - 1) / k, accuracy: 0.02, "rate drawn from U(0, 0.4)")
-        let tokens = [Int32](repeating: 3, count: batch * frames * s)
-        XCTAssertEqual(dynamics.noisyContext(tokens: tokens, mask: [Bool](repeating: false, count: tokens.count), batch: batch, frames: frames,
-                                             maximumRate: 0, generator: &g), tokens)
-    }
-
     func testCosineScheduleAndMaskGITStep() {
         XCTAssertEqual((0..<8).map { maskedAfterIteration($0, of: 8, total: 64) }, [62, 59, 53, 45, 35, 24, 12, 0])
         // Confident tokens are committed first; committed tokens stay.
