@@ -10,10 +10,12 @@ public struct DatasetSpec: Sendable {
     public var policy: PolicyKind
     public var width: Int
     public var height: Int
+    public var camera: PlatformerGame.Camera
 
-    public init(episodes: Int, frames: Int, seed: UInt64, policy: PolicyKind = .explorer, width: Int = 64, height: Int = 64) {
+    public init(episodes: Int, frames: Int, seed: UInt64, policy: PolicyKind = .explorer, width: Int = 64, height: Int = 64,
+                camera: PlatformerGame.Camera = .clamped) {
         self.episodes = episodes; self.frames = frames; self.seed = seed
-        self.policy = policy; self.width = width; self.height = height
+        self.policy = policy; self.width = width; self.height = height; self.camera = camera
     }
 }
 
@@ -184,6 +186,7 @@ public enum DatasetWriter {
         text += "  \"episodes\": \(spec.episodes),\n"
         text += "  \"frames_per_episode\": \(spec.frames),\n"
         text += "  \"policy\": \"\(spec.policy.rawValue)\",\n"
+        text += "  \"camera\": \"\(spec.camera.rawValue)\",\n"
         text += "  \"actions\": [\(names)],\n"
         text += "  \"episode_list\": [\n"
         text += episodes.enumerated().map { i, e in
@@ -200,7 +203,7 @@ public enum DatasetWriter {
     public static func generate(spec: DatasetSpec, out: String, assets: PlatformerAssets, force: Bool = false,
                                 workers: Int = 2, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Int {
         try prepare(out: out, spec: spec, force: force)
-        let game = try PlatformerGame(assets: assets, width: spec.width, height: spec.height)
+        let game = try PlatformerGame(assets: assets, width: spec.width, height: spec.height, camera: spec.camera)
         let total = spec.episodes * spec.frames
         let shared = SharedProgress()
         let workerCount = max(1, min(workers, spec.episodes))

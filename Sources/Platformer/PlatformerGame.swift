@@ -8,11 +8,23 @@ public struct PlatformerGame: Sendable {
     public let width: Int
     public let height: Int
     public let levelColumns: Int
+    public let camera: Camera
     /// Level height in tiles (the camera scrolls only horizontally).
     public var rows: Int { height / Physics.tilePixels }
 
+    /// How the camera follows the player.
+    public enum Camera: String, Sendable, CaseIterable {
+        /// Centred on the player but kept inside the level: near a level's ends the scene
+        /// stands still and the player's sprite walks across it.
+        case clamped
+        /// Always centred on the player; beyond the level's ends stands a brick wall. A step
+        /// left or right then always scrolls the scene alike, so a video shows each key
+        /// one way only (a latent action model need not learn two looks per key).
+        case follow
+    }
+
     public init(assets: PlatformerAssets, width: Int = 64, height: Int = 64,
-                levelColumns: Int = LevelGenerator.defaultColumns) throws {
+                levelColumns: Int = LevelGenerator.defaultColumns, camera: Camera = .clamped) throws {
         guard width >= 16, height >= 48, height % Physics.tilePixels == 0, width <= 4096, height <= 4096 else {
             throw PlatformerError.badFrameSize(width: width, height: height)
         }
@@ -20,6 +32,7 @@ public struct PlatformerGame: Sendable {
         self.width = width
         self.height = height
         self.levelColumns = max(levelColumns, width / Physics.tilePixels + 24)
+        self.camera = camera
     }
 
     /// The first state of a world: level 0 of `seed`, in the seed's theme unless one is given.
@@ -132,9 +145,13 @@ public struct PlatformerGame: Sendable {
         s.player.grace = 0
     }
 
-    /// Camera position: the player centred, clamped to the level.
+    /// Camera position (the frame's left edge in level pixels): the player centred, and
+    /// with the `clamped` camera kept inside the level.
     public func cameraX(_ s: PlatformerState) -> Int {
         let center = s.player.pixelX + Physics.playerWidth / 2
-        return max(0, min(s.level.columns * Physics.tilePixels - width, center - width / 2))
+        switch camera {
+        case .clamped: return max(0, min(s.level.columns * Physics.tilePixels - width, center - width / 2))
+        case .follow: return center - width / 2
+        }
     }
 }

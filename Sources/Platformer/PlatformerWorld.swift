@@ -18,9 +18,9 @@ public final class PlatformerWorld: World {
 
     /// Loads the assets (see `PlatformerAssets.locate` for where it looks) and starts at `seed`.
     public convenience init(seed: UInt64 = 0, width: Int = 64, height: Int = 64,
-                            theme: Theme? = nil, assetsPath: String? = nil) throws {
+                            theme: Theme? = nil, camera: PlatformerGame.Camera = .clamped, assetsPath: String? = nil) throws {
         let assets = try PlatformerAssets.load(explicitPath: assetsPath)
-        try self.init(game: PlatformerGame(assets: assets, width: width, height: height), seed: seed, theme: theme)
+        try self.init(game: PlatformerGame(assets: assets, width: width, height: height, camera: camera), seed: seed, theme: theme)
     }
 
     /// Starts a world on an existing engine (shares the loaded art).

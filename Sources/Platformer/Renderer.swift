@@ -24,9 +24,9 @@ extension PlatformerGame {
                 canvas.draw(art.deco, x: item.x - cam / 4, y: item.y)
             }
         }
-        // Tiles in view.
+        // Tiles in view (columns outside the level read as brick: the `follow` camera shows them).
         let firstColumn = Physics.floorDiv(cam, tp)
-        let lastColumn = min(level.columns - 1, (cam + width - 1) / tp)
+        let lastColumn = Physics.floorDiv(cam + width - 1, tp)
         let coinFrame = assets.coin[(s.tick / 4) % 2]
         for row in 0..<level.rows {
             for column in firstColumn...lastColumn {

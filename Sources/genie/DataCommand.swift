@@ -41,6 +41,9 @@ struct DataGenerate: ParsableCommand {
     @Option(help: "Frame height in pixels (a multiple of 8).")
     var height: Int = 64
 
+    @Option(help: "Camera: clamped (centred on the player, kept inside the level: near a level's ends the sprite walks across a still scene) or follow (always centred; brick beyond the level's ends).")
+    var camera: PlatformerGame.Camera = .clamped
+
     @Option(help: "Worker threads (default: one per core).")
     var workers: Int?
 
@@ -68,7 +71,7 @@ struct DataGenerate: ParsableCommand {
 
     func run() throws {
         let spec = DatasetSpec(episodes: episodes, frames: frames, seed: seed, policy: PolicyKind(rawValue: policy)!,
-                               width: width, height: height)
+                               width: width, height: height, camera: camera)
         let art = try userFacing { try PlatformerAssets.load(explicitPath: assets) }
         let bar = ProgressBar(label: "generating", unit: "frames", plainInterval: 5)
         let start = Date()
@@ -256,3 +259,5 @@ struct DataCommandFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
 }
+
+extension PlatformerGame.Camera: ExpressibleByArgument {}

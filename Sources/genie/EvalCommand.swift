@@ -31,6 +31,8 @@ struct EvalCommand: ParsableCommand {
     var scriptedStarts = 0
     @Option(help: "Dataset seed of the scripted starts: start i is the level of episode i of `genie data generate --seed` this (use a seed the models did not train on).")
     var scriptedSeed: UInt64 = 9102
+    @Option(help: "The simulator's camera in the scripted starts: the one the world's training data was recorded with (`genie data generate --camera`).")
+    var camera: PlatformerGame.Camera = .clamped
     @Option(help: "Also write figures here: tokenizer.png (real over reconstructed frames) and, with --dynamics, latent_actions.png (each latent action held for 8 frames from one held-out frame, a row each, as in the paper's figure).")
     var pictures: String?
     @Option(help: "With --pictures: the PNG frame the latent-actions figure starts from (default: the first held-out clip's first frame).")
@@ -146,13 +148,13 @@ struct EvalCommand: ParsableCommand {
                 let prompts = Evaluation.clips(dataset, length: 1, count: rolloutClips).map { dataset.episodes[$0.episode].frames[$0.start] }
                 let persistence = try withoutGradient { try Evaluation.promptPersistence(prompts: prompts, steps: 16, seed: seed, makeWorld: world) }
                 if scriptedStarts > 0 {
-                    let truth = try PlatformerWorld(seed: 0, width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight)
+                    let truth = try PlatformerWorld(seed: 0, width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight, camera: camera)
                     let starts = (0..<scriptedStarts).map { DatasetWriter.episodeSeed(datasetSeed: scriptedSeed, episode: $0) }
                     let scripted = try withoutGradient { try ScriptedRollouts.evaluate(truth: truth, starts: starts) { try world($0, $1) } }
                     // The ceiling: the simulator's frames through the tokenizer alone.
                     let ceiling = try withoutGradient {
                         try ScriptedRollouts.evaluate(truth: truth, starts: starts) { _, _ in
-                            TokenizerReconstruction(simulator: try PlatformerWorld(seed: 0, width: truth.frameWidth, height: truth.frameHeight),
+                            TokenizerReconstruction(simulator: try PlatformerWorld(seed: 0, width: truth.frameWidth, height: truth.frameHeight, camera: camera),
                                                     tokenizer: tokenizerModel, window: tokenizerWindow)
                         }
                     }

@@ -63,6 +63,32 @@ final class DeterminismAndRenderingTests: XCTestCase {
         XCTAssertTrue((24...36).contains(screenX), "player at screen x \(screenX)")
     }
 
+    func testFollowCameraKeepsThePlayerCentredAndShowsBrickBeyondTheLevel() throws {
+        let follow = try PlatformerGame(assets: Fixture.assets, camera: .follow)
+        var state = follow.newState(seed: 4)
+        let clampedStart = game.newState(seed: 4)
+        XCTAssertEqual(state, clampedStart, "the camera changes what is drawn, not the game")
+        let cam = follow.cameraX(state)
+        XCTAssertLessThan(cam, 0, "at a level's start the follow camera looks past the level's left end")
+        // Left of the level every pixel is the theme's brick tile.
+        let frame = follow.render(state)
+        let brick = Fixture.assets.art(state.theme).brick
+        for y in 0..<frame.height {
+            for x in 0..<(-cam) {
+                let bx = Physics.floorDiv(x + cam, Physics.tilePixels) * Physics.tilePixels
+                let i = (y % Physics.tilePixels) * brick.width + (x + cam - bx)
+                guard brick.opaque[i] else { continue }
+                XCTAssertEqual(frame[x, y], RGB(brick.pixels[3 * i], brick.pixels[3 * i + 1], brick.pixels[3 * i + 2]), "pixel \(x), \(y)")
+            }
+        }
+        // Wherever the player walks, its centre stays at the frame's centre: a step is always a scroll.
+        for action in [1, 1, 1, 0, 2, 2, 2, 2, 2, 2, 2, 2, 5, 2, 2, 1, 4] {
+            follow.step(&state, action: action)
+            XCTAssertEqual(state.player.pixelX + Physics.playerWidth / 2 - follow.cameraX(state), follow.width / 2)
+        }
+        XCTAssertEqual(game.cameraX(clampedStart), 0, "the clamped camera (the default) stands still at a level's start")
+    }
+
     func testAssetsAreFoundAndMissingAssetsAreAClearError() {
         XCTAssertTrue(FileManager.default.fileExists(atPath: Fixture.assets.root + "/sprites/flag.png"))
         XCTAssertThrowsError(try PlatformerAssets.load(explicitPath: "/nonexistent/assets")) { error in
