@@ -4,7 +4,10 @@ and splits the agreement (codes mapped to their most frequent true action on vis
 transitions, as `genie eval` scores them) by how many pixel values a transition changed.
 On the platformer a step left or right scrolls the level (about 1,100 values change) except
 where the camera stops at a level's edge and only the sprite moves (about 200): the
-split shows which of the two the codes follow (docs/training.md, section 3).
+split shows which of the two the codes follow (docs/training.md, section 3). The still left
+and right steps are then split by the key pressed the frame before: a reversal (the
+opposite direction; with the platformer's v2 physics it stops the player for one frame and
+only turns the sprite), the same direction, none, or unknown (the first of a clip).
 
     python3 tools/lam_transitions.py FILE.csv [--still-below 400] [--probe left,right]
 
@@ -59,6 +62,21 @@ def main():
         errors["still"] += sum(not right(r) for r in still)
         errors["moving"] += sum(not right(r) for r in moving)
     print(f"\nerrors: {errors['still']} on still steps, {errors['moving']} on moving ones")
+    direction = {0: 0, 1: -1, 2: 1, 3: 0, 4: -1, 5: 1}
+    by_frame = {(r["episode"], r["frame"]): r for r in rows if "episode" in r and "frame" in r}
+    def key_before(r):
+        before = by_frame.get((r.get("episode"), str(int(r.get("frame", "0") or 0) - 1)))
+        if before is None:
+            return "unknown"
+        now, then = direction.get(r["a"], 0), direction.get(before["a"], 0)
+        return "reversal" if then == -now else ("same direction" if then == now else "none")
+    steps = [r for r in visible if direction.get(r["a"], 0) != 0 and r["n"] < args.still_below]
+    if steps:
+        print(f"\nstill left/right steps by the key before them ({len(steps)}):")
+        for kind in ["reversal", "same direction", "none", "unknown"]:
+            group = [r for r in steps if key_before(r) == kind]
+            if group:
+                print(f"  {kind:<16}{len(group):>6}  agreement {sum(map(right, group)) / len(group):.3f}")
     if args.probe:
         try:
             pair = [NAMES.index(x) if x in NAMES else int(x) for x in args.probe.split(",")]
