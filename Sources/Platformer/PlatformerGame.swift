@@ -18,8 +18,8 @@ public struct PlatformerGame: Sendable {
         /// stands still and the player's sprite walks across it.
         case clamped
         /// Always centred on the player; beyond the level's ends stands a brick wall. A step
-        /// left or right then always scrolls the scene alike, so a video shows each key
-        /// one way only (a latent action model need not learn two looks per key).
+        /// left or right then always scrolls the scene, and the player stands where a
+        /// learned world has seen it in nearly every frame (docs/training.md §4).
         case follow
     }
 
