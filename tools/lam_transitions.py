@@ -43,6 +43,7 @@ def main():
         visible = [r for r in rows if r["action"] == r["class"]]
         for r in rows:
             r["a"], r["c"], r["n"] = int(r["action"]), int(r["code"]), int(r["changed_values"])
+            r["f"] = int(r["frame"]) if r.get("frame") not in (None, "") else None
             r["z"] = [float(v) for k, v in r.items() if isinstance(k, str) and k.startswith("z") and k[1:].isdigit()]
     except ValueError as e:
         sys.exit(f"lam_transitions.py: {args.csv}: {e}")
@@ -63,19 +64,22 @@ def main():
         errors["moving"] += sum(not right(r) for r in moving)
     print(f"\nerrors: {errors['still']} on still steps, {errors['moving']} on moving ones")
     direction = {0: 0, 1: -1, 2: 1, 3: 0, 4: -1, 5: 1}
-    by_frame = {(r["episode"], r["frame"]): r for r in rows if "episode" in r and "frame" in r}
+    by_frame = {(r.get("episode"), r["f"]): r for r in rows if r["f"] is not None}
     def key_before(r):
-        before = by_frame.get((r.get("episode"), str(int(r.get("frame", "0") or 0) - 1)))
+        before = by_frame.get((r.get("episode"), r["f"] - 1)) if r["f"] is not None else None
         if before is None:
             return "unknown"
         now, then = direction.get(r["a"], 0), direction.get(before["a"], 0)
         return "reversal" if then == -now else ("same direction" if then == now else "none")
     steps = [r for r in visible if direction.get(r["a"], 0) != 0 and r["n"] < args.still_below]
     if steps:
+        groups = {}
+        for r in steps:
+            groups.setdefault(key_before(r), []).append(r)
         print(f"\nstill left/right steps by the key before them ({len(steps)}):")
         for kind in ["reversal", "same direction", "none", "unknown"]:
-            group = [r for r in steps if key_before(r) == kind]
-            if group:
+            if kind in groups:
+                group = groups[kind]
                 print(f"  {kind:<16}{len(group):>6}  agreement {sum(map(right, group)) / len(group):.3f}")
     if args.probe:
         try:
