@@ -2,8 +2,8 @@
 /// sub-pixels (1/16 px), so a seed replays exactly on every machine; nothing here is random.
 ///
 /// Derived figures (checked by tests): a jump rises 28 px (3.5 tiles) and lasts about 17
-/// frames; running is 2 px per frame, at full speed from the first frame and stopped on the
-/// first frame without a key (a reversal passes through one still frame); a running jump spans about 4 tiles. Every speed stays below one tile per frame, so a single
+/// frames; running is 2 px per frame, at full speed from the first frame (a reversal too) and
+/// stopped on the first frame without a key; a running jump spans about 4 tiles. Every speed stays below one tile per frame, so a single
 /// check-and-snap per axis keeps the player out of solid tiles.
 public enum Physics {
     public static let subpixels = 16
@@ -18,9 +18,12 @@ public enum Physics {
     // motion. With momentum (the first version accelerated by 1 px/frame² up to 2.5 px per
     // frame) an action only nudged a motion already under way, and a latent action model
     // trained on that video learned the motion, not the key. A whole number of pixels per
-    // frame also keeps the motion free of hidden sub-pixel phase.
-    public static let groundAcceleration = 32
-    public static let airAcceleration = 32
+    // frame also keeps the motion free of hidden sub-pixel phase. The acceleration is twice
+    // the run speed so that a reversal moves at once: at 2 px/frame² (the second version)
+    // right then left stood still for a frame and only turned the sprite, and a latent
+    // action model coded that frame as no action.
+    public static let groundAcceleration = 64
+    public static let airAcceleration = 64
     public static let maxRunSpeed = 32
     public static let groundFriction = 32
     public static let airFriction = 32

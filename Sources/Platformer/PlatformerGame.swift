@@ -24,7 +24,7 @@ public struct PlatformerGame: Sendable {
     }
 
     public init(assets: PlatformerAssets, width: Int = 64, height: Int = 64,
-                levelColumns: Int = LevelGenerator.defaultColumns, camera: Camera = .clamped) throws {
+                levelColumns: Int = LevelGenerator.defaultColumns, camera: Camera = .follow) throws {
         guard width >= 16, height >= 48, height % Physics.tilePixels == 0, width <= 4096, height <= 4096 else {
             throw PlatformerError.badFrameSize(width: width, height: height)
         }

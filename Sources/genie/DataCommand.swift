@@ -41,8 +41,8 @@ struct DataGenerate: ParsableCommand {
     @Option(help: "Frame height in pixels (a multiple of 8).")
     var height: Int = 64
 
-    @Option(help: "Camera: clamped (centred on the player, kept inside the level: near a level's ends the sprite walks across a still scene) or follow (always centred; brick beyond the level's ends).")
-    var camera: PlatformerGame.Camera = .clamped
+    @Option(help: "Camera: follow (always centred on the player; brick beyond the level's ends; the shipped world's) or clamped (centred, but kept inside the level: near a level's ends the sprite walks across a still scene; the data of the worlds before 2026-12-06).")
+    var camera: PlatformerGame.Camera = .follow
 
     @Option(help: "Worker threads (default: one per core).")
     var workers: Int?

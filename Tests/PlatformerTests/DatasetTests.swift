@@ -99,7 +99,7 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(manifest["episodes"] as? Int, 2)
         XCTAssertEqual(manifest["frames_per_episode"] as? Int, 8)
         XCTAssertEqual(manifest["policy"] as? String, "explorer")
-        XCTAssertEqual(manifest["camera"] as? String, "clamped")
+        XCTAssertEqual(manifest["camera"] as? String, "follow")
         XCTAssertEqual(manifest["actions"] as? [String], Control.all)
         XCTAssertEqual((manifest["episode_list"] as? [Any])?.count, 2)
     }

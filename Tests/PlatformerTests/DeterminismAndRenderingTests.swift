@@ -48,25 +48,28 @@ final class DeterminismAndRenderingTests: XCTestCase {
         XCTAssertThrowsError(try PlatformerGame(assets: Fixture.assets, width: 64, height: 60))
     }
 
-    func testThemesLookDifferentAndCameraScrollsWithThePlayer() {
+    func testThemesLookDifferentAndTheClampedCameraScrollsWithThePlayer() throws {
         let frames = Theme.allCases.map { game.render(game.newState(seed: 1, theme: $0)) }
         XCTAssertEqual(Set(frames.map { $0.pixels }).count, Theme.allCases.count)
 
-        var state = game.newState(seed: 4)
-        let first = game.render(state)
-        XCTAssertEqual(game.cameraX(state), 0)
-        for _ in 0..<40 { game.step(&state, action: 2) }
-        XCTAssertGreaterThan(game.cameraX(state), 0, "camera follows the player to the right")
-        XCTAssertNotEqual(game.render(state), first)
+        let clamped = try PlatformerGame(assets: Fixture.assets, camera: .clamped)
+        var state = clamped.newState(seed: 4)
+        let first = clamped.render(state)
+        XCTAssertEqual(clamped.cameraX(state), 0, "the clamped camera stands still at a level's start")
+        for _ in 0..<40 { clamped.step(&state, action: 2) }
+        XCTAssertGreaterThan(clamped.cameraX(state), 0, "camera follows the player to the right")
+        XCTAssertNotEqual(clamped.render(state), first)
         // The player stays near the middle of the screen once the camera scrolls.
-        let screenX = state.player.pixelX - game.cameraX(state)
+        let screenX = state.player.pixelX - clamped.cameraX(state)
         XCTAssertTrue((24...36).contains(screenX), "player at screen x \(screenX)")
     }
 
     func testFollowCameraKeepsThePlayerCentredAndShowsBrickBeyondTheLevel() throws {
-        let follow = try PlatformerGame(assets: Fixture.assets, camera: .follow)
+        let follow = game
+        XCTAssertEqual(follow.camera, .follow, "the default camera")
+        let clamped = try PlatformerGame(assets: Fixture.assets, camera: .clamped)
         var state = follow.newState(seed: 4)
-        let clampedStart = game.newState(seed: 4)
+        let clampedStart = clamped.newState(seed: 4)
         XCTAssertEqual(state, clampedStart, "the camera changes what is drawn, not the game")
         let cam = follow.cameraX(state)
         XCTAssertLessThan(cam, 0, "at a level's start the follow camera looks past the level's left end")
@@ -86,7 +89,7 @@ final class DeterminismAndRenderingTests: XCTestCase {
             follow.step(&state, action: action)
             XCTAssertEqual(state.player.pixelX + Physics.playerWidth / 2 - follow.cameraX(state), follow.width / 2)
         }
-        XCTAssertEqual(game.cameraX(clampedStart), 0, "the clamped camera (the default) stands still at a level's start")
+        XCTAssertEqual(clamped.cameraX(clampedStart), 0, "the clamped camera stands still at a level's start")
     }
 
     func testAssetsAreFoundAndMissingAssetsAreAClearError() {

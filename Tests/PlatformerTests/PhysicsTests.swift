@@ -54,9 +54,9 @@ final class PhysicsTests: XCTestCase {
     }
 
     /// Horizontal control is immediate: the key of a frame sets that frame's motion, 2 px,
-    /// and a frame without a key stands still. A reversal passes through one still frame
-    /// (the speed steps by 2 px a frame). Seed 9's start has open floor to both sides.
-    func testHorizontalControlIsImmediateAndAReversalPassesThroughStill() {
+    /// a reversal included, and a frame without a key stands still. Seed 9's start has open
+    /// floor to both sides.
+    func testHorizontalControlIsImmediateAReversalIncluded() {
         var state = game.newState(seed: 9)
         XCTAssertTrue(state.player.onGround)
         func step(_ action: Int) -> (dx: Int, vx: Int) {
@@ -73,10 +73,10 @@ final class PhysicsTests: XCTestCase {
         XCTAssertEqual([s.dx, s.vx], [-run, -run], "left from rest: full speed at once")
         XCTAssertTrue(state.player.facingLeft)
         let reversal = step(2)
-        XCTAssertEqual([reversal.dx, reversal.vx], [0, 0], "left then right: one still frame")
-        XCTAssertFalse(state.player.facingLeft, "but the player turns at once")
-        let after = step(2)
-        XCTAssertEqual([after.dx, after.vx], [run, run])
+        XCTAssertEqual([reversal.dx, reversal.vx], [run, run], "left then right: right at once, no still frame")
+        XCTAssertFalse(state.player.facingLeft)
+        let jumpLeft = step(4)
+        XCTAssertEqual(jumpLeft.dx, -run, "a reversal in a jump moves at once too")
     }
 
     func testFallingIntoAGapRespawnsAtTheCheckpoint() throws {
