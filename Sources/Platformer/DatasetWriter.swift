@@ -13,7 +13,7 @@ public struct DatasetSpec: Sendable {
     public var camera: PlatformerGame.Camera
 
     public init(episodes: Int, frames: Int, seed: UInt64, policy: PolicyKind = .explorer, width: Int = 64, height: Int = 64,
-                camera: PlatformerGame.Camera = .follow) {
+                camera: PlatformerGame.Camera = .standard) {
         self.episodes = episodes; self.frames = frames; self.seed = seed
         self.policy = policy; self.width = width; self.height = height; self.camera = camera
     }

@@ -21,10 +21,14 @@ public struct PlatformerGame: Sendable {
         /// left or right then always scrolls the scene, and the player stands where a
         /// learned world has seen it in nearly every frame (docs/training.md §4).
         case follow
+
+        /// The camera of the shipped world's game (the v3 game, docs/training.md §1): every
+        /// default that records or scores the platformer uses it.
+        public static let standard = Camera.follow
     }
 
     public init(assets: PlatformerAssets, width: Int = 64, height: Int = 64,
-                levelColumns: Int = LevelGenerator.defaultColumns, camera: Camera = .follow) throws {
+                levelColumns: Int = LevelGenerator.defaultColumns, camera: Camera = .standard) throws {
         guard width >= 16, height >= 48, height % Physics.tilePixels == 0, width <= 4096, height <= 4096 else {
             throw PlatformerError.badFrameSize(width: width, height: height)
         }

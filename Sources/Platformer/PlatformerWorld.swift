@@ -18,7 +18,7 @@ public final class PlatformerWorld: World {
 
     /// Loads the assets (see `PlatformerAssets.locate` for where it looks) and starts at `seed`.
     public convenience init(seed: UInt64 = 0, width: Int = 64, height: Int = 64,
-                            theme: Theme? = nil, camera: PlatformerGame.Camera = .follow, assetsPath: String? = nil) throws {
+                            theme: Theme? = nil, camera: PlatformerGame.Camera = .standard, assetsPath: String? = nil) throws {
         let assets = try PlatformerAssets.load(explicitPath: assetsPath)
         try self.init(game: PlatformerGame(assets: assets, width: width, height: height, camera: camera), seed: seed, theme: theme)
     }

@@ -42,7 +42,7 @@ struct DataGenerate: ParsableCommand {
     var height: Int = 64
 
     @Option(help: "Camera: follow (always centred on the player; brick beyond the level's ends; the shipped world's) or clamped (centred, but kept inside the level: near a level's ends the sprite walks across a still scene; the data of the worlds before 2026-12-06).")
-    var camera: PlatformerGame.Camera = .follow
+    var camera: PlatformerGame.Camera = .standard
 
     @Option(help: "Worker threads (default: one per core).")
     var workers: Int?

@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Dataset seed of the scripted starts: start i is the level of episode i of `genie data generate --seed` this (use a seed the models did not train on).")
     var scriptedSeed: UInt64 = 9102
     @Option(help: "The simulator's camera in the scripted starts: the one the world's training data was recorded with (`genie data generate --camera`).")
-    var camera: PlatformerGame.Camera = .follow
+    var camera: PlatformerGame.Camera = .standard
     @Option(help: "Also write figures here: tokenizer.png (real over reconstructed frames) and, with --dynamics, latent_actions.png (each latent action held for 8 frames from one held-out frame, a row each, as in the paper's figure).")
     var pictures: String?
     @Option(help: "With --pictures: the PNG frame the latent-actions figure starts from (default: the first held-out clip's first frame).")
