@@ -48,11 +48,11 @@ final class DeterminismAndRenderingTests: XCTestCase {
         XCTAssertThrowsError(try PlatformerGame(assets: Fixture.assets, width: 64, height: 60))
     }
 
-    func testThemesLookDifferentAndTheClampedCameraScrollsWithThePlayer() throws {
+    func testThemesLookDifferentAndTheClampedCameraScrollsWithThePlayer() {
         let frames = Theme.allCases.map { game.render(game.newState(seed: 1, theme: $0)) }
         XCTAssertEqual(Set(frames.map { $0.pixels }).count, Theme.allCases.count)
 
-        let clamped = try PlatformerGame(assets: Fixture.assets, camera: .clamped)
+        let clamped = Fixture.clampedGame
         var state = clamped.newState(seed: 4)
         let first = clamped.render(state)
         XCTAssertEqual(clamped.cameraX(state), 0, "the clamped camera stands still at a level's start")
@@ -64,10 +64,10 @@ final class DeterminismAndRenderingTests: XCTestCase {
         XCTAssertTrue((24...36).contains(screenX), "player at screen x \(screenX)")
     }
 
-    func testFollowCameraKeepsThePlayerCentredAndShowsBrickBeyondTheLevel() throws {
+    func testFollowCameraKeepsThePlayerCentredAndShowsBrickBeyondTheLevel() {
         let follow = game
         XCTAssertEqual(follow.camera, .follow, "the default camera")
-        let clamped = try PlatformerGame(assets: Fixture.assets, camera: .clamped)
+        let clamped = Fixture.clampedGame
         var state = follow.newState(seed: 4)
         let clampedStart = clamped.newState(seed: 4)
         XCTAssertEqual(state, clampedStart, "the camera changes what is drawn, not the game")

@@ -2,10 +2,12 @@ import Foundation
 import GenieMedia
 @testable import Platformer
 
-/// The art and a 64x64 engine, loaded once for all tests.
+/// The art and 64x64 engines, loaded once for all tests: `game` with the standard camera
+/// (`follow`), `clampedGame` with the camera of the games before it.
 enum Fixture {
     static let assets: PlatformerAssets = try! PlatformerAssets.load()
     static let game: PlatformerGame = try! PlatformerGame(assets: assets)
+    static let clampedGame: PlatformerGame = try! PlatformerGame(assets: assets, camera: .clamped)
 }
 
 extension PlatformerState {
