@@ -221,27 +221,24 @@ final class OverfitTests: XCTestCase {
         // The LAM's codes are cosine codes: it still overfits a tiny batch through them.
         var config = tinyLatentActionConfig()
         config.normalizedCodes = true
-        let lam = LatentActionModel(config, seed: 21)
-        let frames = randomFrames(2, 3, seed: 22)
-        var mse: Float = 1
-        _ = train(lam.parameters, steps: 300) {
-            let out = lam.trainingLoss(frames)
-            mse = out.reconstructionError
-            return out.loss
-        }
-        XCTAssertLessThan(mse, 0.02)
+        XCTAssertLessThan(reconstructionErrorAfterOverfitting(LatentActionModel(config, seed: 21), frameSeed: 22), 0.02)
     }
 
     func testLatentActionModelOverfitsATinyBatch() {
         let lam = LatentActionModel(tinyLatentActionConfig(), seed: 15)
-        let frames = randomFrames(2, 3, seed: 16)
+        XCTAssertLessThan(reconstructionErrorAfterOverfitting(lam, frameSeed: 16), 0.02)
+    }
+
+    /// The LAM's reconstruction error after 300 steps on one tiny batch of random frames.
+    private func reconstructionErrorAfterOverfitting(_ lam: LatentActionModel, frameSeed: UInt64) -> Float {
+        let frames = randomFrames(2, 3, seed: frameSeed)
         var mse: Float = 1
         _ = train(lam.parameters, steps: 300) {
             let out = lam.trainingLoss(frames)
             mse = out.reconstructionError
             return out.loss
         }
-        XCTAssertLessThan(mse, 0.02)
+        return mse
     }
 
     /// The motion input's direction terms have the sign of the shift: a difference image
