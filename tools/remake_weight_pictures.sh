@@ -9,8 +9,8 @@
 #   WORK     a scratch folder (made; its old contents are replaced)
 # Environment: EXPLORER, ROAMER (held-out data folders, docs/training.md §1 v3; defaults
 # runs/v17/data/heldout and runs/v16/data-rev-follow/heldout-roamer), COINRUN_FRAME (the
-# CoinRun frame of the unseen-prompts figure; default runs/coinrun/heldout/episode_00003/
-# frame_00030.png; when missing, the figure is left as it is and the script says so),
+# CoinRun frame of the unseen-prompts figure; default weights/coinrun/prompts/level_900003.png,
+# as docs/results.md; when missing, the figure is left as it is and the script says so),
 # WORLD_EVAL=0 (skip the world's evaluation, about 20 minutes on 2 cores: latent_actions.png
 # and world.json), THREADS (BLAS threads of that evaluation; default 1, as docs/results.md).
 # It overwrites the files in Tests/ and docs/ and prints what the model card and
@@ -20,7 +20,7 @@ if [ $# -lt 3 ]; then sed -n 2,17p "$0"; exit 64; fi
 G=$1 BEFORE=$2 W=$3
 EXPLORER=${EXPLORER:-runs/v17/data/heldout}
 ROAMER=${ROAMER:-runs/v16/data-rev-follow/heldout-roamer}
-COINRUN_FRAME=${COINRUN_FRAME:-runs/coinrun/heldout/episode_00003/frame_00030.png}
+COINRUN_FRAME=${COINRUN_FRAME:-weights/coinrun/prompts/level_900003.png}
 R=docs/images/results
 for f in "$G" "$BEFORE/tokenizer.safetensors" "$BEFORE/dynamics.safetensors" "$EXPLORER" "$ROAMER"; do
   [ -e "$f" ] || { echo "error: $f does not exist" >&2; exit 66; }
@@ -80,7 +80,7 @@ if [ -f "$COINRUN_FRAME" ]; then
   cp "$W/unseen/unseen_prompts.png" $R/unseen_prompts.png
   echo "  persistence of the unseen prompts: $W/unseen/persistence.csv"
 else
-  echo "unseen_prompts.png NOT re-made: $COINRUN_FRAME is missing (record CoinRun's held-out levels, docs/coinrun.md §1)"
+  echo "unseen_prompts.png NOT re-made: $COINRUN_FRAME is missing"
 fi
 echo "figures: $W/tokenizer-explorer.json $W/tokenizer-roamer.json $W/world.json"
 echo "by hand: weights/README.md (figures, fingerprints: sha256sum weights/*.safetensors), docs/results.md"
