@@ -5,6 +5,7 @@ import GenieSupport
 /// What can go wrong reading or writing a PNG, each with a message a person can act on.
 public enum PNGError: Error, Equatable, CustomStringConvertible {
     case fileNotFound(String)
+    case unreadable(String, reason: String)
     case notPNG(String)
     case corrupt(String, reason: String)
     case writeFailed(String, reason: String)
@@ -12,6 +13,7 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .fileNotFound(let p): return "PNG file not found: \(p)"
+        case .unreadable(let p, let r): return "cannot read PNG \(p): \(r)"
         case .notPNG(let p): return "not a PNG file: \(p)"
         case .corrupt(let p, let r): return "corrupt or truncated PNG \(p): \(r)"
         case .writeFailed(let p, let r): return "could not write PNG \(p): \(r)"
@@ -21,11 +23,16 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
 
 /// PNG reading and writing through libpng's simplified `png_image` API.
 public enum PNG {
+    /// The largest PNG file read: far above any frame genie reads (4096x4096 at 16 bits a channel).
+    static let maximumFileBytes = 256 << 20
+
     /// Reads any PNG libpng accepts (palette, grey, alpha, 16-bit, interlaced) as 8-bit RGB.
     /// Alpha is composited over black, the way a terminal would show it.
     public static func read(_ path: String) throws -> Frame {
-        guard FileManager.default.fileExists(atPath: path) else { throw PNGError.fileNotFound(path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw PNGError.fileNotFound(path) }
+        let data: Data
+        do { data = try RegularFile.read(path, limit: maximumFileBytes) } catch {
+            throw error == .missing ? PNGError.fileNotFound(path) : PNGError.unreadable(path, reason: error.description)
+        }
         return try decode(data, name: path)
     }
 
@@ -50,7 +57,9 @@ public enum PNG {
         let sixteenBit = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
         image.format = sixteenBit ? genie_png_format_linear_rgb_alpha() : genie_png_format_rgba()
         let width = Int(image.width), height = Int(image.height)
-        guard width > 0, height > 0, width * height <= 1 << 26 else {
+        // At most 4096x4096 pixels (a 4K screenshot fits): a small file of zeros may claim a
+        // huge image, and decoding allocates for all of it.
+        guard width > 0, height > 0, width * height <= 1 << 24 else {
             png_image_free(&image)
             throw PNGError.corrupt(name, reason: "unreasonable size \(width)x\(height)")
         }

@@ -25,6 +25,8 @@ public struct Trace: Codable, Equatable, Sendable {
     /// The latest time a step may claim: a week. Replay waits for each step's time, so a
     /// damaged 1e300 would otherwise freeze it.
     public static let maximumSeconds = 7 * 86400.0
+    /// The largest trace file read (a week of steps at a few dozen bytes each fits).
+    static let maximumFileBytes = 1 << 30
 
     /// The world a trace was recorded on: `kind` picks the implementation, `identity` pins it.
     public struct WorldInfo: Codable, Equatable, Sendable {
@@ -166,9 +168,9 @@ public struct Trace: Codable, Equatable, Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             file = (path as NSString).appendingPathComponent("trace.json")
         }
-        guard FileManager.default.fileExists(atPath: file) else { throw TraceError.fileNotFound(file) }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TraceError.unreadable(file)
+        let data: Data
+        do { data = try RegularFile.read(file, limit: maximumFileBytes) } catch {
+            throw error == .missing ? TraceError.fileNotFound(file) : TraceError.unreadable(file, reason: error.description)
         }
         return try decode(data, name: file)
     }
@@ -297,7 +299,7 @@ public struct Trace: Codable, Equatable, Sendable {
 /// Why a trace could not be read, written or replayed, with a message a person can act on.
 public enum TraceError: Error, Equatable, CustomStringConvertible {
     case fileNotFound(String)
-    case unreadable(String)
+    case unreadable(String, reason: String)
     case invalidJSON(String, reason: String)
     case unsupportedVersion(String, found: Int, supported: Int)
     case missingField(String, field: String)
@@ -310,7 +312,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .fileNotFound(let p): return "trace not found: \(p)"
-        case .unreadable(let p): return "cannot read trace \(p)"
+        case .unreadable(let p, let r): return "cannot read trace \(p): \(r)"
         case .invalidJSON(let p, let r): return "trace \(p) is not valid JSON: \(r)"
         case .unsupportedVersion(let p, let f, let s):
             return "trace \(p) has format version \(f); this genie reads version \(s)"

@@ -61,7 +61,7 @@ public enum Checkpoint {
         guard let json = file.metadata["genie.config"] else { throw CheckpointError.badConfig(file.path, reason: "no genie.config") }
         let config: Config
         do { config = try JSONDecoder().decode(Config.self, from: Data(json.utf8)) } catch let error as DecodingError {
-            throw CheckpointError.badConfig(file.path, reason: decodingReason(error))
+            throw CheckpointError.badConfig(file.path, reason: oneLineReason(error, document: "genie.config"))
         } catch let error as ModelConfigurationError {
             throw CheckpointError.invalidConfig(file.path, reason: error.reason)  // a retired variant, refused while decoding
         } catch {
@@ -134,18 +134,4 @@ public enum Checkpoint {
         try load(path, kind: "dynamics", as: DynamicsConfig.self) { DynamicsModel($0, seed: 0) }
     }
 
-    /// A decoding error as one line naming the field ("encoder.width is not a valid Int").
-    static func decodingReason(_ error: DecodingError) -> String {
-        let path = fieldPath
-        switch error {
-        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
-        case .valueNotFound(_, let context): return "\(path(context.codingPath)) is null"
-        case .typeMismatch(let type, let context): return "\(path(context.codingPath)) is not a valid \(type)"
-        case .dataCorrupted(let context):
-            // Foundation's own reason is short here ("Number 1e+30 is not representable in Swift.").
-            let reason = context.debugDescription.split(whereSeparator: \.isNewline).first.map(String.init) ?? "not valid JSON"
-            return context.codingPath.isEmpty ? "genie.config: \(reason)" : "\(path(context.codingPath)) is not a valid value"
-        @unknown default: return "genie.config cannot be decoded"
-        }
-    }
 }

@@ -20,14 +20,17 @@ public struct ModelConfigurationError: Error, Equatable, CustomStringConvertible
 
 /// Bounds of configuration values: generous for any model this engine can run, tight
 /// enough that every product of them fits an Int and no model outgrows memory by surprise.
-enum ConfigurationBounds {
+public enum ConfigurationBounds {
     static let frameSide = 1...1024
     static let width = 2...4096
     static let depth = 1...64
     static let feedForwardMultiple = 1...16
     static let codebookSize = 1...65536
     static let codeDimension = 1...4096
-    static let actions = 1...64
+    public static let actions = 1...64
+    /// Spatial attention holds tokens² scores a head: 4,096 tokens (a 256x256 frame at patch 4)
+    /// keep that within 64 MB, where a 1024x1024 frame at patch 1 would ask for terabytes.
+    static let tokensPerFrame = 1...4096
 
     static func check(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {
@@ -76,6 +79,10 @@ extension PatchedFrames {
         guard frameWidth % patch == 0, frameHeight % patch == 0 else {
             throw ModelConfigurationError("patch is \(patch): frames of \(frameWidth)x\(frameHeight) do not divide into \(patch)x\(patch) patches")
         }
+        let tokens = (frameWidth / patch) * (frameHeight / patch)
+        guard ConfigurationBounds.tokensPerFrame.contains(tokens) else {
+            throw ModelConfigurationError("patch is \(patch): frames of \(frameWidth)x\(frameHeight) make \(tokens) tokens, outside \(ConfigurationBounds.tokensPerFrame.lowerBound)…\(ConfigurationBounds.tokensPerFrame.upperBound)")
+        }
     }
 }
 
@@ -121,7 +128,7 @@ extension LatentActionConfig: ModelConfiguration {
 
 extension DynamicsConfig: ModelConfiguration {
     public func validate() throws {
-        try ConfigurationBounds.check("tokensPerFrame", tokensPerFrame, in: 1...(ConfigurationBounds.frameSide.upperBound * ConfigurationBounds.frameSide.upperBound))
+        try ConfigurationBounds.check("tokensPerFrame", tokensPerFrame, in: ConfigurationBounds.tokensPerFrame)
         try ConfigurationBounds.check("codebookSize", codebookSize, in: ConfigurationBounds.codebookSize)
         try ConfigurationBounds.check("actions", actions, in: ConfigurationBounds.actions)
         try ConfigurationBounds.check("minimumMaskRate", minimumMaskRate, in: 0...1)

@@ -11,6 +11,7 @@ public enum StorageType: String, Sendable, CaseIterable {
 /// Everything that can be wrong with a safetensors file, each with a clear message.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case fileNotFound(String)
+    case unreadable(String, reason: String)
     case truncated(String, reason: String)
     case headerTooLarge(String, headerLength: UInt64, fileLength: Int)
     case invalidHeader(String, reason: String)
@@ -28,6 +29,7 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .fileNotFound(let f): return "checkpoint not found: \(f)"
+        case .unreadable(let f, let r): return "cannot read checkpoint \(f): \(r)"
         case .truncated(let f, let r): return "\(f) is truncated: \(r)"
         case .headerTooLarge(let f, let h, let n):
             return "\(f): header length \(h) bytes runs past the end of the \(n)-byte file (truncated or not a safetensors file)"
@@ -72,7 +74,10 @@ public struct SafeTensorsFile {
     }
 
     public static func read(_ path: String) throws -> SafeTensorsFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SafeTensorsError.fileNotFound(path) }
+        let data: Data
+        do { data = try RegularFile.read(path, limit: maximumFileBytes) } catch {
+            throw error == .missing ? SafeTensorsError.fileNotFound(path) : SafeTensorsError.unreadable(path, reason: error.description)
+        }
         return try parse(data, path: path)
     }
 
@@ -83,6 +88,8 @@ public struct SafeTensorsFile {
 
     /// The largest tensor genie reads: 2^40 elements, far above any model, far below overflow.
     static let maximumElements = 1 << 40
+    /// The largest checkpoint file read whole.
+    public static let maximumFileBytes = 16 << 30
 
     /// One tensor's header entry.
     struct Entry { let name: String; let type: StorageType; let shape: [Int]; let begin: Int; let end: Int }

@@ -58,6 +58,7 @@ public struct HUD: Equatable, Sendable {
     }
 
     private func format1(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e15 else { return "-" }
         let tenths = Int((x * 10).rounded())
         return "\(tenths / 10).\(abs(tenths % 10))"
     }

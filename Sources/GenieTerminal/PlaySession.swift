@@ -123,7 +123,7 @@ public final class PlaySession {
         while true {
             if let signal = StopSignal.received { return StopSignal.exitStatus(for: signal) }
             let waitsForTick = !settings.stepMode && !paused && !view.isTooSmall
-            let timeout = waitsForTick ? max(0, Int(((nextTick - clock.now) * 1000).rounded(.up))) : 100
+            let timeout = waitsForTick ? Int(max(0, min(60_000, ((nextTick - clock.now) * 1000).rounded(.up)))) : 100
             // Everything typed so far (while the last frame was being made) counts before the
             // next frame: a slow world answers the latest keys, not a backlog of old ones.
             var keys = screen.readKey(timeoutMilliseconds: timeout).map { [$0] } ?? []

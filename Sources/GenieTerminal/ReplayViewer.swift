@@ -50,7 +50,7 @@ public final class ReplayViewer {
             var timeout = 100
             if index < total, pausedAt == nil, !view.isTooSmall {
                 let wait = dueTime(ofFrame: index + 1) + shift - clock.now
-                timeout = max(0, min(100, Int((wait * 1000).rounded(.up))))
+                timeout = Int(max(0, min(100, (wait * 1000).rounded(.up))))
             }
             if let key = screen.readKey(timeoutMilliseconds: timeout) {
                 switch keyMap.command(for: key, at: clock.now) {

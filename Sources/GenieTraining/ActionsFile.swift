@@ -1,5 +1,6 @@
 import Foundation
 import GenieMedia
+import GenieSupport
 
 /// An episode's actions.csv: row t names the action taken after frame t.
 ///
@@ -18,10 +19,8 @@ public enum ActionsFile {
     /// The actions and, with a `class` column, their classes. At least `frames - 1` rows.
     public static func read(_ path: String, frames: Int) throws -> (actions: [Int], classes: [Int]?) {
         func fail(_ reason: String) -> VideoDatasetError { .badActions(path, reason: reason) }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        guard let size else { throw fail("unreadable") }
-        guard size <= maximumBytes else { throw fail("\(size) bytes is too large for an actions file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail("unreadable") }
+        let data: Data
+        do { data = try RegularFile.read(path, limit: maximumBytes) } catch { throw fail(error.description) }
         guard let text = String(data: data, encoding: .utf8) else { throw fail("not UTF-8 text") }
         return try parse(text, frames: frames, fail: fail)
     }

@@ -184,7 +184,8 @@ func samplerAndCodesState(_ sampler: ClipSampler, _ quantizer: VectorQuantizer) 
 }
 
 func restoreSamplerAndCodes(_ state: [String: String], sampler: inout ClipSampler, quantizer: VectorQuantizer) throws {
-    let idle = (state["idle"] ?? "").split(separator: ",").compactMap { Int($0) }
+    // Idle counters are step counts: a value no run reaches is a damaged state, not one to count on from.
+    let idle = (state["idle"] ?? "").split(separator: ",").compactMap { Int($0) }.filter { (0...(1 << 40)).contains($0) }
     guard let generator = RandomGenerator(stateText: state["sampler"] ?? ""), idle.count == quantizer.codes else {
         throw CheckpointError.badConfig("training state", reason: "sampler or code usage state missing")
     }

@@ -52,17 +52,22 @@ public struct TokenizedDataset: Sendable {
         try SafeTensorsFile.write(tensors, metadata: ["key": key, "episodes": String(tokens.count), "tokens_per_frame": String(tokensPerFrame)], to: path)
     }
 
-    /// The cache at `path` if it was built for `key` (same data and same frozen networks).
-    public static func load(from path: String, key: String) -> TokenizedDataset? {
+    /// The cache at `path` if it was built for `key` (same data and same frozen networks) and
+    /// holds what they make: `tokensPerFrame` codes below `codebookSize` a frame, and one
+    /// action below `actionCount` between each two frames. Anything else is rebuilt, never trusted.
+    public static func load(from path: String, key: String, tokensPerFrame s: Int, codebookSize: Int, actionCount: Int) -> TokenizedDataset? {
         guard let file = try? SafeTensorsFile.read(path), file.metadata["key"] == key,
-              let episodes = Int(file.metadata["episodes"] ?? ""), let s = Int(file.metadata["tokens_per_frame"] ?? ""),
+              let episodes = Int(file.metadata["episodes"] ?? ""), Int(file.metadata["tokens_per_frame"] ?? "") == s,
               (0...file.names.count).contains(episodes), s > 0 else { return nil }
+        func whole(_ tensor: Tensor, below limit: Int) -> [Int32]? {
+            let values = tensor.array.compactMap { Int32(exactly: $0) }.filter { $0 >= 0 && Int($0) < limit }
+            return values.count == tensor.count ? values : nil
+        }
         var tokens: [[Int32]] = [], actions: [[Int32]] = []
         for i in 0..<episodes {
-            // A damaged cache is rebuilt, never trusted: whole numbers only.
             guard let t = try? file.tensor("tokens.\(i)"), let a = try? file.tensor("actions.\(i)"),
-                  case let episodeTokens = t.array.compactMap({ Int32(exactly: $0) }), episodeTokens.count == t.count,
-                  case let episodeActions = a.array.compactMap({ Int32(exactly: $0) }), episodeActions.count == a.count else { return nil }
+                  let episodeTokens = whole(t, below: codebookSize), let episodeActions = whole(a, below: actionCount),
+                  episodeTokens.count % s == 0, episodeTokens.count >= s, episodeActions.count == episodeTokens.count / s - 1 else { return nil }
             tokens.append(episodeTokens)
             actions.append(episodeActions)
         }

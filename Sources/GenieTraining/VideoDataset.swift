@@ -62,7 +62,7 @@ public struct VideoDataset: Sendable {
         var folders: [String] = [], visited: Set<String> = []
         try Self.collectEpisodeFolders(root, into: &folders, visited: &visited)
         folders.sort()
-        if let maxEpisodes { folders = Array(folders.prefix(maxEpisodes)) }
+        if let maxEpisodes { folders = Array(folders.prefix(max(0, maxEpisodes))) }
         guard !folders.isEmpty else { throw VideoDatasetError.empty(root) }
         // Decode on both cores; each folder is independent.
         nonisolated(unsafe) var loaded = [Result<Episode, Error>?](repeating: nil, count: folders.count)

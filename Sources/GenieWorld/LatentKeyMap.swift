@@ -1,6 +1,7 @@
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieSupport
 
 /// Why a key map cannot be read or used.
 public enum KeyMapError: Error, CustomStringConvertible, Equatable {
@@ -25,6 +26,7 @@ public enum KeyMapError: Error, CustomStringConvertible, Equatable {
 ///   "counts": {"right": [n₀ … n₇], …}, "confidence": {"right": 0.91, …}, "transitions": 12345, "lam": "…"}`
 public struct LatentKeyMap: Codable, Equatable, Sendable {
     public static let formatName = "genie-keymap"
+    static let maximumFileBytes = 16 << 20
     public var format = LatentKeyMap.formatName
     public var version = 1
     /// Number of latent actions of the LAM (and of the dynamics model that plays it).
@@ -95,13 +97,17 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
 
     /// Reads and checks a key map file.
     public static func load(_ path: String) throws -> LatentKeyMap {
-        guard let data = FileManager.default.contents(atPath: path) else { throw KeyMapError.unreadable(path, reason: "no such file") }
+        let data: Data
+        do { data = try RegularFile.read(path, limit: maximumFileBytes) } catch { throw KeyMapError.unreadable(path, reason: error.description) }
         let map: LatentKeyMap
-        do { map = try JSONDecoder().decode(LatentKeyMap.self, from: data) } catch {
-            throw KeyMapError.unreadable(path, reason: "not a genie key map (\(error))")
+        do { map = try JSONDecoder().decode(LatentKeyMap.self, from: data) } catch let error as DecodingError {
+            throw KeyMapError.unreadable(path, reason: "not a genie key map: \(oneLineReason(error, document: "the key map"))")
         }
         guard map.format == formatName, map.version == 1 else {
             throw KeyMapError.unreadable(path, reason: "format \(map.format) version \(map.version) is not \(formatName) version 1")
+        }
+        guard ConfigurationBounds.actions.contains(map.latentActions) else {
+            throw KeyMapError.unreadable(path, reason: "latent_actions is \(map.latentActions), outside \(ConfigurationBounds.actions.lowerBound)…\(ConfigurationBounds.actions.upperBound)")
         }
         for (name, latent) in map.controls where !(0..<map.latentActions).contains(latent) {
             throw KeyMapError.unreadable(path, reason: "control \(name) maps to latent \(latent), outside 0..<\(map.latentActions)")

@@ -274,8 +274,9 @@ public func trainingClipLength(_ metadata: [String: String]) -> Int {
 
 /// "fnv1a64:<16 hex digits>" of a file's bytes.
 public func fileFingerprint(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CheckpointError.badConfig(path, reason: "cannot read the file")
+    let data: Data
+    do { data = try RegularFile.read(path, limit: SafeTensorsFile.maximumFileBytes) } catch {
+        throw CheckpointError.badConfig(path, reason: "cannot read the file: \(error)")
     }
     var h = FNV1a64()
     data.withUnsafeBytes { h.add($0) }

@@ -59,6 +59,10 @@ struct BenchKernels: ParsableCommand {
     @Flag(help: "Only print the loaded kernel's raw 1024^3 sgemm speed (\"sgemm_gflops N\"); play uses it to compare kernels.")
     var sgemmOnly = false
 
+    func validate() throws {
+        guard seconds >= 0.01, seconds <= 60 else { throw ValidationError("--seconds must be between 0.01 and 60, got \(seconds)") }
+    }
+
     func run() throws {
         if sgemmOnly {
             print(String(format: "sgemm_gflops %.1f", OpenBLASKernel.sgemmGFLOPS()))

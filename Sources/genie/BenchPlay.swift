@@ -46,6 +46,22 @@ struct BenchPlay: ParsableCommand {
 
     func validate() throws {
         guard frames >= 1, iterations >= 1 else { throw ValidationError("--frames and --iterations must be positive") }
+        if weights == nil {
+            do { try randomDynamicsConfig.validate() } catch let error as ModelConfigurationError {
+                throw ValidationError("the model settings are invalid: \(error.reason)")
+            }
+        }
+    }
+
+    /// Without --weights: a random dynamics model of the default settings at --width and --depth.
+    var randomDynamicsConfig: DynamicsConfig {
+        let tokenizerConfig = TokenizerConfig()
+        var config = DynamicsConfig()
+        config.tokensPerFrame = tokenizerConfig.tokensPerFrame
+        config.codebookSize = tokenizerConfig.codebookSize
+        if let width { config.transformer.width = width }
+        if let depth { config.transformer.depth = depth }
+        return config
     }
 
     func makeWorld() throws -> WorldModel {
@@ -53,13 +69,7 @@ struct BenchPlay: ParsableCommand {
         if let weights {
             return try ModelWorldLoader.load(weights: weights, promptFiles: [], settings: settings, seed: seed)
         }
-        let tokenizerConfig = TokenizerConfig()
-        var dynamicsConfig = DynamicsConfig()
-        dynamicsConfig.tokensPerFrame = tokenizerConfig.tokensPerFrame
-        dynamicsConfig.codebookSize = tokenizerConfig.codebookSize
-        if let width { dynamicsConfig.transformer.width = width }
-        if let depth { dynamicsConfig.transformer.depth = depth }
-        return try WorldModel(tokenizer: VideoTokenizer(tokenizerConfig, seed: 1), dynamics: DynamicsModel(dynamicsConfig, seed: 2),
+        return try WorldModel(tokenizer: VideoTokenizer(TokenizerConfig(), seed: 1), dynamics: DynamicsModel(randomDynamicsConfig, seed: 2),
                               keyMap: nil, settings: settings, prompt: ModelWorldLoader.simulatorStartPrompt(),
                               weightHashes: ["tokenizer": "random:1", "dynamics": "random:2"], seed: seed)
     }

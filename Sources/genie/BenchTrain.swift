@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GenieModels
+import GenieSupport
 import GenieTensor
 import GenieTraining
 
@@ -24,9 +25,27 @@ struct BenchTrain: ParsableCommand {
     var compareWith: String?
 
     func validate() throws {
+        guard (1...1024).contains(batch), (2...256).contains(frames), (1...1000).contains(steps) else {
+            throw ValidationError("--batch must be 1...1024, --frames 2...256 and --steps 1...1000")
+        }
+        do { try tokenizerConfig.validate(); try dynamicsConfig.validate() } catch let error as ModelConfigurationError {
+            throw ValidationError("the model settings are invalid: \(error.reason)")
+        }
         for m in models where !["tokenizer", "lam", "dynamics"].contains(m) {
             throw ValidationError("--model must be tokenizer, lam or dynamics, not '\(m)'")
         }
+    }
+
+    /// The networks measured: the default settings, the tokenizer at --patch.
+    var tokenizerConfig: TokenizerConfig {
+        var config = TokenizerConfig()
+        if let patch { config.patch = patch }
+        return config
+    }
+    var dynamicsConfig: DynamicsConfig {
+        var config = DynamicsConfig()
+        config.tokensPerFrame = tokenizerConfig.tokensPerFrame
+        return config
     }
 
     func run() throws {
@@ -36,7 +55,7 @@ struct BenchTrain: ParsableCommand {
         try group.share.validate(batch: batch)
         let batch = self.batch / ranks, globalBatch = self.batch
         let baseline = try compareWith.map { path -> [String: Any] in
-            guard let data = FileManager.default.contents(atPath: path),
+            guard let data = try? RegularFile.read(path, limit: 64 << 20),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw ValidationError("--compare-with \(path) is not the --json output of genie bench train")
             }
@@ -111,8 +130,6 @@ struct BenchTrain: ParsableCommand {
             for i in 0..<t.count { t.data[i] = g.nextFloat() }
             return t
         }
-        var tokenizerConfig = TokenizerConfig()
-        if let patch { tokenizerConfig.patch = patch }
         let tokenizer = VideoTokenizer(tokenizerConfig, seed: 1)
         let clip = randomFrames(3, tokenizerConfig.frameHeight, tokenizerConfig.frameWidth)
         time("tokenizer", parameters: tokenizer.parameters, tokens: batch * frames * tokenizerConfig.tokensPerFrame,
@@ -123,8 +140,6 @@ struct BenchTrain: ParsableCommand {
         time("lam", parameters: lam.parameters, tokens: batch * frames * lamConfig.tokensPerFrame,
              flops: FLOPs.latentActionTraining(lamConfig, batch: batch, frames: frames)) { lam.trainingLoss(clip).loss }
 
-        var dynamicsConfig = DynamicsConfig()
-        dynamicsConfig.tokensPerFrame = tokenizerConfig.tokensPerFrame
         let dynamics = DynamicsModel(dynamicsConfig, seed: 3)
         let tokens = (0..<(batch * frames * dynamicsConfig.tokensPerFrame)).map { _ in Int32(g.nextInt(dynamicsConfig.codebookSize)) }
         let actions = (0..<(batch * (frames - 1))).map { _ in Int32(g.nextInt(dynamicsConfig.actions)) }

@@ -41,6 +41,15 @@ struct EvalCommand: ParsableCommand {
     var transitions: String?
     @Flag(help: "Print one JSON object.") var json = false
 
+    func validate() throws {
+        guard (1...100_000).contains(clips), (0...100_000).contains(rolloutClips) else {
+            throw ValidationError("--clips must be between 1 and 100000 and --rollout-clips between 0 and 100000")
+        }
+        guard (2...1024).contains(clipLength) else { throw ValidationError("--clip-length must be between 2 and 1024, got \(clipLength)") }
+        guard (1...1023).contains(horizon) else { throw ValidationError("--horizon must be between 1 and 1023, got \(horizon)") }
+        try ModelWorldOptions.validateSampling(iterations: iterations, temperature: temperature)
+    }
+
     func run() throws {
         guard tokenizer != nil || lam != nil || dynamics != nil else {
             throw ValidationError("give at least one of --tokenizer, --lam, --dynamics")

@@ -32,6 +32,8 @@ struct KeymapCommand: ParsableCommand {
     var maxEpisodes: Int?
 
     func validate() throws {
+        if let maxEpisodes, maxEpisodes < 1 { throw ValidationError("--max-episodes must be at least 1") }
+        if let clip, !(2...1024).contains(clip) { throw ValidationError("--clip must be between 2 and 1024") }
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) exists; pass --force to replace it (traces recorded with the old key map may stop replaying)")
         }

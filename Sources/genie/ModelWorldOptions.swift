@@ -44,12 +44,18 @@ struct ModelWorldOptions: ParsableArguments {
     @Option(help: "Frames the tokenizer decoder's temporal attention sees (default: its training clip length).")
     var decoderWindow: Int?
 
-    func validate() throws {
-        let iterationRange = WorldModelSettings.iterationRange, windowRange = WorldModelSettings.windowRange
+    /// The bounds of --iterations and --temperature, for every command that samples.
+    static func validateSampling(iterations: Int, temperature: Float) throws {
+        let iterationRange = WorldModelSettings.iterationRange
         guard iterationRange.contains(iterations) else {
             throw ValidationError("--iterations must be between \(iterationRange.lowerBound) and \(iterationRange.upperBound), got \(iterations)")
         }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be >= 0, got \(temperature)") }
+    }
+
+    func validate() throws {
+        try Self.validateSampling(iterations: iterations, temperature: temperature)
+        let windowRange = WorldModelSettings.windowRange
         for (name, w) in [("--dynamics-window", dynamicsWindow), ("--decoder-window", decoderWindow)] {
             if let w, !windowRange.contains(w) {
                 throw ValidationError("\(name) must be between \(windowRange.lowerBound) and \(windowRange.upperBound), got \(w)")

@@ -50,7 +50,7 @@ struct PlayCommand: ParsableCommand {
     var glyphs: GlyphChoice = .auto
 
     func validate() throws {
-        guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be between 0 and 240, got \(fps)") }
+        guard fps >= 0.1, fps <= 240 else { throw ValidationError("--fps must be between 0.1 and 240, got \(fps)") }
         if let maxScale, maxScale < 1 { throw ValidationError("--max-scale must be at least 1") }
     }
 

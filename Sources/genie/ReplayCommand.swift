@@ -31,8 +31,8 @@ struct ReplayCommand: ParsableCommand {
     var allFrames = false
 
     func validate() throws {
-        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be positive, got \(speed)") }
-        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be between 0 and 1000, got \(fps)") }
+        guard speed >= 0.01, speed <= 100 else { throw ValidationError("--speed must be between 0.01 and 100, got \(speed)") }
+        if let fps, !(fps >= 0.1 && fps <= 1000) { throw ValidationError("--fps must be between 0.1 and 1000, got \(fps)") }
     }
 
     func run() throws {

@@ -51,7 +51,14 @@ struct CommonTrainingOptions: ParsableArguments {
 
     func validate() throws {
         guard steps > 0, batch > 0, clip >= 2 else { throw ValidationError("--steps and --batch must be positive and --clip at least 2") }
-        guard learningRate > 0 else { throw ValidationError("--lr must be positive") }
+        // A batch's frames are held in memory at once: bounds no machine would train beyond.
+        guard batch <= 4096, clip <= 1024 else { throw ValidationError("--batch must be at most 4096 and --clip at most 1024") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be at least 0") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
+        guard checkpointEvery >= 1, sampleEvery >= 1 else { throw ValidationError("--checkpoint-every and --sample-every must be at least 1") }
+        if let maxEpisodes, maxEpisodes < 1 { throw ValidationError("--max-episodes must be at least 1") }
+        if let until, until < 1 { throw ValidationError("--until must be at least 1") }
         if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must be at least 0 and below 1, got \(emaDecay)") }
         if let frameSize, FrameSize(parsing: frameSize) == nil {
             throw ValidationError("--frame-size must be WxH or N with sides 1...\(FrameSize.maximumSide), e.g. 64x64")
@@ -263,7 +270,8 @@ struct TrainDynamics: ParsableCommand {
         let key = "\(dataPath)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
         let cachePath = common.out + "/tokens.safetensors"
         let data: TokenizedDataset
-        if let cached = TokenizedDataset.load(from: cachePath, key: key) {
+        if let cached = TokenizedDataset.load(from: cachePath, key: key, tokensPerFrame: tokenizerModel.config.tokensPerFrame,
+                                              codebookSize: tokenizerModel.config.codebookSize, actionCount: lamModel.config.actions) {
             data = cached
         } else {
             // Every rank tokenises (the same codes); rank 0 keeps the cache.

@@ -163,6 +163,46 @@ final class HostileInputCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/run-ema"))
     }
 
+    /// Numbers no run can use are refused at once, each with the reason: never a division by
+    /// zero, a range that traps or a conversion that overflows later, after the data was read.
+    func testNumbersOutsideTheirRangeAreRefusedBeforeAnyWork() throws {
+        try makeData()
+        func with(_ arguments: [String], _ option: String, _ value: String) -> [String] {
+            var a = arguments
+            if let i = a.firstIndex(of: option) { a.remove(at: i + 1); a.remove(at: i) }
+            return a + ["\(option)=\(value)"]
+        }
+        let train = trainArguments(out: "run-bad", steps: 2)
+        let eval = ["eval", "--data", "data", "--tokenizer", "t.safetensors"]
+        let cases: [([String], String)] = [
+            (with(train, "--sample-every", "0"), "--checkpoint-every and --sample-every must be at least 1"),
+            (with(train, "--checkpoint-every", "0"), "--checkpoint-every and --sample-every must be at least 1"),
+            (with(train, "--warmup", "-9223372036854775808"), "--warmup must be at least 0"),
+            (with(train, "--max-episodes", "-1"), "--max-episodes must be at least 1"),
+            (with(train, "--batch", "100000"), "--batch must be at most 4096"),
+            (with(eval, "--clips", "-1"), "--clips must be between 1 and 100000"),
+            (with(eval, "--rollout-clips", "-1"), "--rollout-clips between 0 and 100000"),
+            (with(eval, "--clip-length", "0"), "--clip-length must be between 2 and 1024"),
+            (with(eval, "--horizon", "0"), "--horizon must be between 1 and 1023"),
+            (with(eval, "--iterations", "0"), "--iterations must be between 1 and 64"),
+            (["keymap", "--lam", "l", "--data", "data", "--out", "k.json", "--max-episodes=-1"], "--max-episodes must be at least 1"),
+            (["replay", "trace.json", "--speed", "1e-300"], "--speed must be between 0.01 and 100"),
+            (["replay", "trace.json", "--fps", "1e-300"], "--fps must be between 0.1 and 1000"),
+            (["play", "--fps", "1e-300"], "--fps must be between 0.1 and 240"),
+            (["bench", "train", "--patch", "3"], "the model settings are invalid: patch is 3: frames of 64x64 do not divide into 3x3 patches"),
+            (["bench", "train", "--patch", "0"], "the model settings are invalid: patch is 0"),
+            (["bench", "play", "--width", "100", "--frames", "1"], "the model settings are invalid: transformer.heads"),
+            (["bench", "kernels", "--seconds", "1e300"], "--seconds must be between 0.01 and 60"),
+        ]
+        for (arguments, reason) in cases {
+            let (status, output) = try run(arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments): \(output)")
+            XCTAssertTrue(output.contains(reason), "\(arguments): expected \"\(reason)\" in \(output)")
+            XCTAssertFalse(output.contains("reading") || output.contains("Fatal error") || output.contains("Stack dump"), "\(arguments): \(output)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/run-bad"), "nothing written")
+    }
+
     func testATraceBeyondTheCommandLinesLimitsIsRefusedBeforeLoading() throws {
         for (key, value, reason) in [("iterations", "1000000", "MaskGIT iterations are 1000000, outside 1…64"),
                                      ("dynamics_window", "1000000000", "the dynamics window is 1000000000 frames, outside 1…1024")] {

@@ -57,6 +57,9 @@ final class PNGTests: XCTestCase {
         XCTAssertThrowsError(try PNG.read("\(fixtures)/missing.png")) {
             XCTAssertEqual($0 as? PNGError, .fileNotFound("\(fixtures)/missing.png"))
         }
+        XCTAssertThrowsError(try PNG.read("/dev/zero")) {
+            XCTAssertEqual($0 as? PNGError, .unreadable("/dev/zero", reason: "a device, not a regular file"))
+        }
         XCTAssertThrowsError(try PNG.read("\(fixtures)/not_a_png.png")) {
             XCTAssertEqual($0 as? PNGError, .notPNG("\(fixtures)/not_a_png.png"))
         }

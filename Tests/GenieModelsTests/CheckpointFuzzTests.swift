@@ -101,6 +101,23 @@ final class CheckpointFuzzTests: XCTestCase {
         }
     }
 
+    /// Spatial attention holds tokens² scores: settings whose frames make more than 4,096
+    /// tokens are refused, where a tiny file could otherwise ask for terabytes at its first frame.
+    func testTokensPerFrameAreBounded() {
+        var tokenizer = TokenizerConfig()
+        tokenizer.frameWidth = 1024; tokenizer.frameHeight = 1024; tokenizer.patch = 1
+        XCTAssertThrowsError(try tokenizer.validate()) {
+            XCTAssertEqual(($0 as? ModelConfigurationError)?.reason, "patch is 1: frames of 1024x1024 make 1048576 tokens, outside 1…4096")
+        }
+        tokenizer.patch = 16
+        XCTAssertNoThrow(try tokenizer.validate())
+        var dynamics = DynamicsConfig()
+        dynamics.tokensPerFrame = 1 << 20
+        XCTAssertThrowsError(try dynamics.validate()) {
+            XCTAssertEqual(($0 as? ModelConfigurationError)?.reason, "tokensPerFrame is 1048576, outside 1…4096")
+        }
+    }
+
     func testAConfigCountingFewerBlocksThanTheFileHoldsIsRefused() throws {
         let original = try CheckpointCorpus.originals()[0]
         let file = try SafeTensorsFile.parse(original.bytes, path: "t")

@@ -298,4 +298,24 @@ final class LatentKeyMapTests: XCTestCase {
             XCTAssertEqual($0 as? KeyMapError, .noVisibleTransitions)
         }
     }
+
+    /// A damaged key map is one line naming what is wrong, never a trap or Foundation's error dump.
+    func testADamagedKeyMapIsOneLineNamingWhatIsWrong() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let head = #"{"format":"genie-keymap","version":1,"counts":{},"confidence":{},"source":{},"transitions":0,"#
+        for (text, reason) in [(head + #""latent_actions":-1,"controls":{"noop":0}}"#, "latent_actions is -1, outside 1…64"),
+                               (head + #""latent_actions":8,"controls":{"noop":8}}"#, "control noop maps to latent 8, outside 0..<8"),
+                               (head + #""latent_actions":"8","controls":{}}"#, "not a genie key map: latent_actions is not a valid Int"),
+                               (head + #""controls":{}}"#, "not a genie key map: latent_actions is missing"),
+                               ("{", "not a genie key map: the key map: ")] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try LatentKeyMap.load(path)) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.hasPrefix("cannot read key map \(path): \(reason)"), message)
+                XCTAssertFalse(message.contains("\n") || message.contains("NSCocoaErrorDomain") || message.contains("codingPath"), message)
+            }
+        }
+        XCTAssertThrowsError(try LatentKeyMap.load("/dev/zero")) { XCTAssertEqual("\($0)", "cannot read key map /dev/zero: a device, not a regular file") }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import GenieTensor
+import GenieSupport
 
 final class SafeTensorsTests: XCTestCase {
     var directory: String!
@@ -100,6 +101,30 @@ final class SafeTensorsTests: XCTestCase {
             XCTAssertEqual($0 as? SafeTensorsError, .shapeMismatch("good", tensor: "weight", expected: [4, 3], found: [3, 4]))
         }
         XCTAssertThrowsError(try SafeTensorsFile.read(directory + "/nope")) { XCTAssertEqual($0 as? SafeTensorsError, .fileNotFound(directory + "/nope")) }
+    }
+
+    /// A device, a pipe or a folder named as a checkpoint is refused from its descriptor,
+    /// before anything is read (/dev/zero would otherwise fill memory), and a file over the
+    /// limit before it is allocated.
+    func testOnlyRegularFilesAreReadAndWithinTheirLimit() throws {
+        let fifo = directory + "/pipe.safetensors"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        for (path, kind) in [("/dev/zero", "device"), (fifo, "pipe"), (directory!, "folder")] {
+            XCTAssertThrowsError(try SafeTensorsFile.read(path)) { error in
+                XCTAssertEqual(error as? SafeTensorsError, .unreadable(path, reason: "a \(kind), not a regular file"))
+            }
+        }
+        let link = directory + "/zero.safetensors"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/zero")
+        XCTAssertThrowsError(try SafeTensorsFile.read(link)) { XCTAssertEqual($0 as? SafeTensorsError, .unreadable(link, reason: "a device, not a regular file")) }
+
+        let path = directory + "/ten"
+        try Data(0..<10).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try RegularFile.read(path, limit: 10), Data(0..<10))
+        XCTAssertThrowsError(try RegularFile.read(path, limit: 9)) { XCTAssertEqual($0 as? RegularFileError, .tooLarge(bytes: 10, limit: 9)) }
+        XCTAssertThrowsError(try RegularFile.read(directory + "/nope", limit: 9)) { XCTAssertEqual($0 as? RegularFileError, .missing) }
+        try Data().write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try RegularFile.read(path, limit: 0), Data())
     }
 
     func testWriteIsAtomicAndLeavesNoTempFile() throws {

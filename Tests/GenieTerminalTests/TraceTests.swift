@@ -77,6 +77,10 @@ final class TraceTests: XCTestCase {
         assertError(.fileNotFound("/nonexistent/trace.json"), naming: "/nonexistent/trace.json") { try Trace.load("/nonexistent/trace.json") }
     }
 
+    func testADeviceIsRefusedBeforeReading() {
+        assertError(.unreadable("/dev/zero", reason: "a device, not a regular file"), naming: "/dev/zero") { try Trace.load("/dev/zero") }
+    }
+
     func testBadJSON() {
         XCTAssertThrowsError(try Trace.decode(Data("{\"version\": 1,".utf8), name: "t.json")) { error in
             guard case .invalidJSON(let name, _)? = error as? TraceError else { return XCTFail("\(error)") }

@@ -101,6 +101,15 @@ final class FootageTests: XCTestCase {
         }
     }
 
+    /// An actions.csv that is a link to a device is refused from what it opens, not from the link's own size.
+    func testAnActionsFileLinkedToADeviceIsRefused() throws {
+        try writeEpisode("ep0", frames: 3, width: 8, height: 8, actions: nil)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/ep0/actions.csv", withDestinationPath: "/dev/zero")
+        XCTAssertThrowsError(try VideoDataset(root: directory)) { error in
+            XCTAssertEqual("\(error)", "malformed actions file \(self.directory)/ep0/actions.csv: a device, not a regular file")
+        }
+    }
+
     /// Seeded mutations of valid actions files: each reads to actions that fit the episode
     /// or fails with the one error of a malformed file, never a crash or a hang.
     func testFuzzedActionsFilesReadOrFailCleanly() throws {

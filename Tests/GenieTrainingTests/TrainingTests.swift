@@ -399,4 +399,38 @@ final class TrainingTests: XCTestCase {
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: directory + "/half.safetensors"))
         XCTAssertThrowsError(try Checkpoint.loadTokenizer(directory + "/half.safetensors")) { XCTAssertTrue($0 is SafeTensorsError) }
     }
+
+    /// The token cache is rebuilt, never trusted, when what it holds is not what the frozen
+    /// networks make: codes beyond the codebook, actions beyond the LAM's, counts that do not fit.
+    func testATokenCacheHoldingWhatTheNetworksCannotMakeIsRebuilt() throws {
+        let path = directory + "/tokens.safetensors"
+        func saved(_ tokens: [Int32], _ actions: [Int32]) throws -> TokenizedDataset? {
+            try TokenizedDataset(tokens: [tokens], actions: [actions], tokensPerFrame: 4).save(to: path, key: "k")
+            return TokenizedDataset.load(from: path, key: "k", tokensPerFrame: 4, codebookSize: 8, actionCount: 4)
+        }
+        let tokens: [Int32] = (0..<12).map { Int32($0 % 8) }
+        let good = try XCTUnwrap(try saved(tokens, [0, 3]))
+        XCTAssertEqual(good.tokens, [tokens]); XCTAssertEqual(good.actions, [[0, 3]])
+        XCTAssertNil(TokenizedDataset.load(from: path, key: "other", tokensPerFrame: 4, codebookSize: 8, actionCount: 4))
+        XCTAssertNil(TokenizedDataset.load(from: path, key: "k", tokensPerFrame: 2, codebookSize: 8, actionCount: 4))
+        XCTAssertNil(try saved(tokens.map { $0 == 7 ? 8 : $0 }, [0, 3]), "a code beyond the codebook")
+        XCTAssertNil(try saved(tokens.map { $0 == 7 ? -1 : $0 }, [0, 3]), "a negative code")
+        XCTAssertNil(try saved(tokens, [0, 4]), "an action beyond the LAM's")
+        XCTAssertNil(try saved(tokens, [0]), "one action short")
+        XCTAssertNil(try saved(Array(tokens.prefix(10)), [0, 3]), "not whole frames")
+    }
+
+    /// A resumed state whose code idle counters no run could reach is refused, not counted on from.
+    func testAnIdleCounterBeyondAnyRunIsRefusedOnResume() throws {
+        try makeDataset(directory + "/data", episodes: 1, frames: 4)
+        var sampler = try ClipSampler(dataset: try VideoDataset(root: directory + "/data"), clipLength: 3, seed: 1)
+        var generator = RandomGenerator(seed: 1)
+        let quantizer = VectorQuantizer(codes: 2, dimension: 2, generator: &generator)
+        var state = samplerAndCodesState(sampler, quantizer)
+        XCTAssertNoThrow(try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: quantizer))
+        state["idle"] = "0,\(Int.max)"
+        XCTAssertThrowsError(try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: quantizer))
+        state["idle"] = "0,-1"
+        XCTAssertThrowsError(try restoreSamplerAndCodes(state, sampler: &sampler, quantizer: quantizer))
+    }
 }
