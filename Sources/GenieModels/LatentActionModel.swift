@@ -183,6 +183,20 @@ public final class LatentActionModel: Module {
         withoutGradient { quantizer(encodeContinuous(frames)).indices }
     }
 
+    /// The latent action of every transition of one clip [1, T, H, W, C] of any length, read
+    /// in windows of `window` frames that share their edge frames: the temporal attention
+    /// saw clips of the training length.
+    public func inferActions(_ frames: Tensor, window: Int) -> [Int32] {
+        let n = frames.shape[1]
+        var actions: [Int32] = [], start = 0
+        while start < n - 1 {
+            let length = min(window, n - start)
+            actions += inferActions(slice(frames, axis: 1, start..<(start + length)))
+            start += length - 1
+        }
+        return actions
+    }
+
     /// Predicts frames 1…T−1 from frames 0…T−2 and the action vectors [B, T−1, latent].
     ///
     /// The decoder predicts the change: x̂_{t+1} = x_t + Δ. Copying the unchanged

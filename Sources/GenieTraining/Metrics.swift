@@ -289,50 +289,80 @@ extension Evaluation {
     /// PSNR of learned-world rollouts against the simulator's own frames, per horizon.
     public struct RolloutFigures {
         /// Horizon t → mean PSNR(x_t, x̂_t) when the world is given the true actions through the key map.
-        public var mapped: [Int: Double] = [:]
+        public var mapped: [Int: Double] { psnr["mapped"] ?? [:] }
         /// The same when the world is given uniformly random latent actions.
-        public var random: [Int: Double] = [:]
+        public var random: [Int: Double] { psnr["random"] ?? [:] }
+        /// Horizon t → mean PSNR for each way of choosing the latents (`RolloutActions`).
+        public var psnr: [String: [Int: Double]] = [:]
         public var clips = 0
+    }
+
+    /// The latents a rollout plays besides the true actions through the key map and random ones.
+    public enum RolloutActions {
+        /// What each press did in the simulator's state (the episode's class column: a jump
+        /// pressed in the air is no jump) through the key map: what a key map that knew
+        /// whether the player can jump would play.
+        case effective
+        /// The LAM's latents read from the recorded frames: what no key map can beat.
+        case inferred(LatentActionModel, window: Int)
+
+        var name: String {
+            switch self {
+            case .effective: return "effective"
+            case .inferred: return "inferred"
+            }
+        }
     }
 
     /// What the paper could not measure: from the first frame of each held-out clip, the
     /// learned world plays the clip's true actions (each named by `Control.all`, turned into
     /// a latent by the key map; an unmapped control plays the noop latent) and its frames are
     /// compared with the recorded frames of the simulator under the same actions. Beside it,
-    /// the same rollout with random latents: the gap is what the actions control.
+    /// the same rollout with random latents: the gap is what the actions control; and, when
+    /// asked, with the latents of `also`: how much of the rest the key map loses.
     ///
-    /// `makeWorld(prompt, seed)` builds the world for a clip's first frame; both rollouts of
+    /// `makeWorld(prompt, seed)` builds the world for a clip's first frame; all rollouts of
     /// a clip use the same world seed, so they differ only in their actions.
     public static func rollouts(dataset: VideoDataset, clips: [(episode: Int, start: Int)], horizons: [Int], seed: UInt64,
+                                also: [RolloutActions] = [],
                                 makeWorld: (_ prompt: Frame, _ seed: UInt64) throws -> WorldModel) throws -> RolloutFigures {
         let longest = horizons.max() ?? 1
         var g = RandomGenerator(seed: seed)
         var figures = RolloutFigures()
-        for h in horizons { figures.mapped[h] = 0; figures.random[h] = 0 }
+        let names = ["mapped", "random"] + also.map(\.name)
+        for name in names { figures.psnr[name] = Dictionary(uniqueKeysWithValues: horizons.map { ($0, 0) }) }
         for (index, clip) in clips.enumerated() {
-            guard let trueActions = dataset.episodes[clip.episode].actions else { continue }
+            let episode = dataset.episodes[clip.episode]
+            guard let trueActions = episode.actions else { continue }
             let frames = ClipSampler.frames(dataset, clips: [clip], length: longest + 1)
             let worldSeed = seed &+ UInt64(index)
-            let world = try makeWorld(dataset.episodes[clip.episode].frames[clip.start], worldSeed)
+            let world = try makeWorld(episode.frames[clip.start], worldSeed)
             let noop = world.promptAction
-            let mapped = (0..<longest).map { t -> Int in
-                let a = trueActions[clip.start + t]
-                return Control.all.indices.contains(a) ? (world.action(forControl: Control.all[a]) ?? noop) : noop
+            func throughKeyMap(_ controls: [Int]) -> [Int] {
+                (0..<longest).map { t in
+                    let a = controls[clip.start + t]
+                    return Control.all.indices.contains(a) ? (world.action(forControl: Control.all[a]) ?? noop) : noop
+                }
             }
-            let random = (0..<longest).map { _ in g.nextInt(world.actionCount) }
-            for (actions, isMapped) in [(mapped, true), (random, false)] {
+            var played = [throughKeyMap(trueActions), (0..<longest).map { _ in g.nextInt(world.actionCount) }]
+            for kind in also {
+                switch kind {
+                case .effective: played.append(throughKeyMap(episode.actionClasses ?? trueActions))
+                case .inferred(let lam, let window): played.append(lam.inferActions(frames, window: window).map(Int.init))
+                }
+            }
+            for (name, actions) in zip(names, played) {
                 _ = try world.reset(seed: worldSeed)
                 for t in 1...longest {
                     let frame = try world.step(actions[t - 1])
                     guard horizons.contains(t) else { continue }
-                    let value = psnr(frames.frame(batch: 0, time: t), frame)
-                    if isMapped { figures.mapped[t]! += value } else { figures.random[t]! += value }
+                    figures.psnr[name]![t]! += psnr(frames.frame(batch: 0, time: t), frame)
                 }
             }
             figures.clips += 1
         }
         let n = Double(max(figures.clips, 1))
-        for h in horizons { figures.mapped[h]! /= n; figures.random[h]! /= n }
+        for name in names { for h in horizons { figures.psnr[name]![h]! /= n } }
         return figures
     }
 

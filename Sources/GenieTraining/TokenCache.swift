@@ -28,14 +28,7 @@ public struct TokenizedDataset: Sendable {
                 tokens += tokenizer.encode(frames)
                 start += length
             }
-            var actions: [Int32] = []
-            start = 0
-            while start < n - 1 {
-                let length = min(window, n - start)
-                let frames = ClipSampler.frames(dataset, clips: [(index, start)], length: length)
-                actions += lam.inferActions(frames)
-                start += length - 1
-            }
+            let actions = lam.inferActions(ClipSampler.frames(dataset, clips: [(index, 0)], length: n), window: window)
             allTokens.append(tokens)
             allActions.append(actions)
             progress?(index + 1, dataset.episodes.count)

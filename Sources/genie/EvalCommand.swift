@@ -69,7 +69,7 @@ struct EvalCommand: ParsableCommand {
         if keymap != nil && dynamics == nil { throw ValidationError("--keymap is used with --dynamics (for the rollout comparison)") }
         guard scriptedStarts >= 0, scriptedStarts <= 10_000 else { throw ValidationError("--scripted-starts must be between 0 and 10000") }
         if scriptedStarts > 0 && keymap == nil { throw ValidationError("--scripted-starts needs --dynamics and --keymap (the scripts name controls)") }
-        var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?, tokenizerWindow = 16
+        var tokenizerModel: VideoTokenizer?, lamModel: LatentActionModel?, tokenizerWindow = 16, lamWindow = 16
         if let (model, file) = tokenizerLoaded {
             tokenizerWindow = trainingClipLength(file.metadata)
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
@@ -93,7 +93,8 @@ struct EvalCommand: ParsableCommand {
                 try PNG.write(FrameGrid.make(rows, scale: 2), to: pictures + "/tokenizer.png")
             }
         }
-        if let (model, _) = lamLoaded {
+        if let (model, file) = lamLoaded {
+            lamWindow = trainingClipLength(file.metadata)
             try checkFrameSize(model.config.frameWidth, model.config.frameHeight, dataset)
             lamModel = model
             let evaluated = Evaluation.latentActionTransitions(model, dataset: dataset, clips: chosen, length: clipLength)
@@ -183,11 +184,16 @@ struct EvalCommand: ParsableCommand {
                 let clips = Evaluation.clips(dataset, length: horizons.max()! + 1, count: rolloutClips)
                     .filter { dataset.episodes[$0.episode].actions != nil }
                 guard !clips.isEmpty else { throw ValidationError("the rollout comparison needs episodes of at least 17 frames with actions.csv in \(data)") }
-                let rollouts = try withoutGradient { try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed, makeWorld: world) }
+                // Beside the keys and random latents: what each press did (where the data says) and the
+                // LAM's own latents, so the figures show what the key map loses.
+                var also: [Evaluation.RolloutActions] = [.inferred(lamModel, window: lamWindow)]
+                if clips.allSatisfy({ dataset.episodes[$0.episode].actionClasses != nil }) { also.insert(.effective, at: 0) }
+                let rollouts = try withoutGradient {
+                    try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed, also: also, makeWorld: world)
+                }
                 report["rollout_clips"] = rollouts.clips
-                for h in horizons {
-                    report["rollout_psnr_t\(h)_mapped"] = rounded(rollouts.mapped[h]!, 2)
-                    report["rollout_psnr_t\(h)_random"] = rounded(rollouts.random[h]!, 2)
+                for (name, figures) in rollouts.psnr {
+                    for h in horizons { report["rollout_psnr_t\(h)_\(name)"] = rounded(figures[h]!, 2) }
                 }
             }
         }

@@ -114,6 +114,40 @@ final class MetricsTests: XCTestCase {
         }
         XCTAssertEqual(Set(figures.random.keys), [1, 4, 16])
         for h in [1, 4, 16] { XCTAssertEqual(figures.random[h]!, expectedRandom[h]!, accuracy: 1e-9, "random, t = \(h)") }
+
+        // Beside them: each press's effect (the class column, here always noop: latent 1) and
+        // the LAM's latents read from the recorded frames in windows of 3 that share their edges.
+        var csv = "t,action,class\n"
+        for t in 0..<17 { csv += "\(t),\(t % 2),0\n" }
+        try csv.write(toFile: root + "/episode_00000/actions.csv", atomically: true, encoding: .utf8)
+        let classed = try VideoDataset(root: root)
+        var l = LatentActionConfig()
+        l.frameHeight = 8; l.frameWidth = 8; l.patch = 4; l.actions = 4; l.latentDimension = 4
+        l.encoder = t.encoder; l.decoder = t.encoder
+        let lam = LatentActionModel(l, seed: 4)
+        var noise = RandomGenerator(seed: 6)
+        for (name, p) in lam.namedParameters() where !name.hasSuffix("gain") {
+            for i in 0..<p.count { p.data[i] = 0.5 * noise.nextNormal() }
+        }
+        let more = try Evaluation.rollouts(dataset: classed, clips: [(0, 0)], horizons: [1, 4, 16], seed: 5,
+                                           also: [.effective, .inferred(lam, window: 3)], makeWorld: world)
+        XCTAssertEqual(more.mapped, figures.mapped)
+        XCTAssertEqual(more.random, figures.random)
+        var inferred: [Int] = []
+        for start in stride(from: 0, to: 16, by: 2) {
+            inferred += withoutGradient { lam.inferActions(ClipSampler.frames(classed, clips: [(0, start)], length: 3)) }.map(Int.init)
+        }
+        XCTAssertEqual(inferred.count, 16)
+        XCTAssertGreaterThan(Set(inferred).count, 1, "a LAM whose latents differ, so the test can tell them apart")
+        for (name, latents) in [("effective", [Int](repeating: 1, count: 16)), ("inferred", inferred)] {
+            _ = try byHand.reset(seed: 5)
+            for step in 1...16 {
+                let frame = try byHand.step(latents[step - 1])
+                if [1, 4, 16].contains(step) {
+                    XCTAssertEqual(more.psnr[name]![step]!, psnr(frames.frame(batch: 0, time: step), frame), accuracy: 1e-9, "\(name), t = \(step)")
+                }
+            }
+        }
     }
 }
 
