@@ -10,6 +10,8 @@ public enum Control {
     public static let rightJump = "right+jump"
     /// The controls every world understands, in a fixed order.
     public static let all = [noop, left, right, jump, leftJump, rightJump]
+    /// Each control that jumps and the same control without its jump: what it does in the air.
+    public static let withoutJump = [jump: noop, leftJump: left, rightJump: right]
 }
 
 /// Something a player can play: the built-in simulator now, the learned world model later.

@@ -337,24 +337,28 @@ extension Evaluation {
             let frames = ClipSampler.frames(dataset, clips: [clip], length: longest + 1)
             let worldSeed = seed &+ UInt64(index)
             let world = try makeWorld(episode.frames[clip.start], worldSeed)
-            let noop = world.promptAction
-            func throughKeyMap(_ controls: [Int]) -> [Int] {
-                (0..<longest).map { t in
+            // Controls become latents as they are played: which latent a control plays can
+            // depend on the steps before it (a jump pressed in the air).
+            enum Played { case controls([Int]), latents([Int]) }
+            func latent(_ played: Played, _ t: Int) -> Int {
+                switch played {
+                case .latents(let latents): return latents[t]
+                case .controls(let controls):
                     let a = controls[clip.start + t]
-                    return Control.all.indices.contains(a) ? (world.action(forControl: Control.all[a]) ?? noop) : noop
+                    return Control.all.indices.contains(a) ? (world.action(forControl: Control.all[a]) ?? world.promptAction) : world.promptAction
                 }
             }
-            var played = [throughKeyMap(trueActions), (0..<longest).map { _ in g.nextInt(world.actionCount) }]
+            var played = [Played.controls(trueActions), .latents((0..<longest).map { _ in g.nextInt(world.actionCount) })]
             for kind in also {
                 switch kind {
-                case .effective: played.append(throughKeyMap(episode.actionClasses ?? trueActions))
-                case .inferred(let lam, let window): played.append(lam.inferActions(frames, window: window).map(Int.init))
+                case .effective: played.append(.controls(episode.actionClasses ?? trueActions))
+                case .inferred(let lam, let window): played.append(.latents(lam.inferActions(frames, window: window).map(Int.init)))
                 }
             }
             for (name, actions) in zip(names, played) {
                 _ = try world.reset(seed: worldSeed)
                 for t in 1...longest {
-                    let frame = try world.step(actions[t - 1])
+                    let frame = try world.step(latent(actions, t - 1))
                     guard horizons.contains(t) else { continue }
                     figures.psnr[name]![t]! += psnr(frames.frame(batch: 0, time: t), frame)
                 }

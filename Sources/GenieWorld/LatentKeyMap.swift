@@ -41,16 +41,62 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
     public var transitions: Int
     /// Where the map came from (LAM file hash, data folder).
     public var source: [String: String]
+    /// Steps after a jump during which the game ignores another jump (the player is still in
+    /// the air), measured from the data; nil in maps made before it (no such rule then).
+    public var jumpAirtime: Int?
 
     enum CodingKeys: String, CodingKey {
         case format, version, controls, counts, confidence, transitions, source
         case latentActions = "latent_actions"
+        case jumpAirtime = "jump_airtime"
     }
 
     public init(latentActions: Int, controls: [String: Int], counts: [String: [Int]] = [:], confidence: [String: Double] = [:],
-                transitions: Int = 0, source: [String: String] = [:]) {
+                transitions: Int = 0, source: [String: String] = [:], jumpAirtime: Int? = nil) {
         self.latentActions = latentActions; self.controls = controls; self.counts = counts
-        self.confidence = confidence; self.transitions = transitions; self.source = source
+        self.confidence = confidence; self.transitions = transitions; self.source = source; self.jumpAirtime = jumpAirtime
+    }
+
+    /// The latent a control plays when the last jump was `stepsAgo` steps back (nil: none yet).
+    /// Within the airtime a jump control plays itself without the jump: the game ignores a
+    /// jump pressed in the air, and the LAM reads such a press as its counterpart, so the world
+    /// learned no jump from mid-air (given one, it would jump again from there).
+    public func latent(forControl control: String, lastJumpStepsAgo stepsAgo: Int?) -> Int? {
+        if let airtime = jumpAirtime, let stepsAgo, stepsAgo <= airtime, let counterpart = Control.withoutJump[control] {
+            return controls[counterpart]
+        }
+        return controls[control]
+    }
+
+    /// Whether `latent` is one a jump control plays.
+    public func isJump(_ latent: Int) -> Bool {
+        Control.withoutJump.keys.contains { controls[$0] == latent }
+    }
+
+    /// The airtime the data shows: from each jump that took effect (its class a jump), how many
+    /// steps later another pressed jump did nothing in most cases (before the first step k at
+    /// which at least half of at least `minimumPresses` presses took effect), or nil when the
+    /// data has no jumps, or presses right after a jump already work.
+    ///
+    /// `episodes` holds each episode's true actions and classes; `actionNames[a]` names action a.
+    public static func jumpAirtime(episodes: [(actions: [Int], classes: [Int])], actionNames: [String],
+                                   longest: Int = 64, minimumPresses: Int = 10) -> Int? {
+        let jumps = Set(actionNames.indices.filter { Control.withoutJump[actionNames[$0]] != nil })
+        var presses = [Int](repeating: 0, count: longest + 1), effective = presses
+        for (actions, classes) in episodes {
+            var lastJump: Int?
+            for (t, (action, cls)) in zip(actions, classes).enumerated() {
+                if jumps.contains(action), let lastJump, t - lastJump <= longest {
+                    presses[t - lastJump] += 1
+                    if jumps.contains(cls) { effective[t - lastJump] += 1 }
+                }
+                if jumps.contains(cls) { lastJump = t }
+            }
+        }
+        guard let first = (1...longest).first(where: { presses[$0] >= minimumPresses && 2 * effective[$0] >= presses[$0] }), first > 1 else {
+            return nil
+        }
+        return first - 1
     }
 
     /// Counts, per true action, which latent the LAM gave, over the transitions where the
@@ -108,6 +154,9 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         }
         guard ConfigurationBounds.actions.contains(map.latentActions) else {
             throw KeyMapError.unreadable(path, reason: "latent_actions is \(map.latentActions), outside \(ConfigurationBounds.actions.lowerBound)…\(ConfigurationBounds.actions.upperBound)")
+        }
+        if let airtime = map.jumpAirtime, !(1...1000).contains(airtime) {
+            throw KeyMapError.unreadable(path, reason: "jump_airtime is \(airtime), outside 1…1000")
         }
         for (name, latent) in map.controls where !(0..<map.latentActions).contains(latent) {
             throw KeyMapError.unreadable(path, reason: "control \(name) maps to latent \(latent), outside 0..<\(map.latentActions)")

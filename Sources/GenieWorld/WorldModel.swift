@@ -126,6 +126,8 @@ public final class WorldModel: World {
     private var dynamicsStream: DynamicsStream?
     private var decoderStream: DecoderStream?
     private var generator = RandomGenerator(seed: 0)
+    /// Steps played since the last one whose latent was a jump (nil: none since the reset).
+    private var stepsSinceJump: Int?
 
     /// Builds the world from loaded models, checking that they belong together.
     /// `weightHashes` should hold "tokenizer" and "dynamics" (and "keymap" when there is one).
@@ -194,7 +196,11 @@ public final class WorldModel: World {
         return names.isEmpty ? "latent \(index)" : "latent \(index) \(names.joined(separator: "/"))"
     }
 
-    public func action(forControl control: String) -> Int? { keyMap?.controls[control] }
+    /// The key map's latent for `control` now: a jump pressed within the airtime after the
+    /// world's last jump plays its counterpart without the jump (`LatentKeyMap.latent`).
+    public func action(forControl control: String) -> Int? {
+        keyMap?.latent(forControl: control, lastJumpStepsAgo: stepsSinceJump.map { $0 + 1 })
+    }
 
     /// The BLAS kernel and thread count now in use: the thread count splits the products
     /// differently, so frames depend on it in their last bits.
@@ -218,6 +224,7 @@ public final class WorldModel: World {
     public func reset(seed: UInt64) throws -> Frame {
         self.seed = seed
         generator = RandomGenerator(seed: seed)
+        stepsSinceJump = nil
         // A prompt of any size is centre-cropped and area-averaged to the model's frames.
         let size = FrameSize(width: frameWidth, height: frameHeight)
         let frames = try prompt.frames(seed).map { $0.fitted(to: size) }
@@ -256,6 +263,7 @@ public final class WorldModel: World {
         let frame = decoderStream.decode(codes: tokens)
         timings.decode = clock.lap()
         self.timings = timings
+        stepsSinceJump = keyMap?.isJump(action) == true ? 0 : stepsSinceJump.map { $0 + 1 }
         return frame
     }
 

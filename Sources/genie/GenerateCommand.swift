@@ -58,7 +58,8 @@ struct GenerateCommand: ParsableCommand {
                           settings: .init(fps: 10, mode: "step"), numerics: world.numerics)
         try write(try world.reset(seed: seed), 0)
         trace.markRecorded(0)
-        for (i, action) in steps.enumerated() {
+        for (i, step) in steps.enumerated() {
+            let action = step.latent(in: world)
             try write(try world.step(action), i + 1)
             trace.steps.append(.init(action: action, control: world.actionName(action), key: "none", time: Double(i + 1) / 10))
             trace.markRecorded(i + 1)
@@ -93,26 +94,40 @@ struct GenerateCommand: ParsableCommand {
         return !digits.isEmpty && digits.allSatisfy(\.isNumber)
     }
 
-    /// The actions of a trace's steps in `world`: a step's control through the key map, or
-    /// its latent index where the step names no control.
-    static func actions(of trace: Trace, world: WorldModel) throws -> [Int] {
+    /// A step to play: a latent index, or a control that the key map turns into one when the
+    /// step is played (which latent a control plays can depend on the steps before it).
+    enum PlannedStep: Equatable {
+        case latent(Int)
+        case control(String)
+
+        func latent(in world: WorldModel) -> Int {
+            switch self {
+            case .latent(let n): return n
+            case .control(let name): return world.action(forControl: name) ?? world.promptAction
+            }
+        }
+    }
+
+    /// The steps of a trace in `world`: a step's control through the key map, or its latent
+    /// index where the step names no control.
+    static func actions(of trace: Trace, world: WorldModel) throws -> [PlannedStep] {
         guard !trace.steps.isEmpty else { throw ValidationError("--actions-from: the trace has no steps") }
         return try trace.steps.enumerated().map { i, step in
             if Control.all.contains(step.control) {
-                guard let action = world.action(forControl: step.control) else {
+                guard world.action(forControl: step.control) != nil else {
                     throw ValidationError("--actions-from: step \(i + 1) is \(step.control), which this world's key map does not name")
                 }
-                return action
+                return .control(step.control)
             }
             guard (0..<world.actionCount).contains(step.action) else {
                 throw ValidationError("--actions-from: step \(i + 1) is latent \(step.action), outside this world's 0...\(world.actionCount - 1)")
             }
-            return step.action
+            return .latent(step.action)
         }
     }
 
-    /// Parses "3,3,1" or "right,jump" into action indices, with a clear error per bad item.
-    static func parseActions(_ text: String, world: WorldModel) throws -> [Int] {
+    /// Parses "3,3,1" or "right,jump" into steps, with a clear error per bad item.
+    static func parseActions(_ text: String, world: WorldModel) throws -> [PlannedStep] {
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !(items.count == 1 && items[0].isEmpty) else { throw ValidationError("--actions is empty") }
         return try items.enumerated().map { i, item in
@@ -120,9 +135,9 @@ struct GenerateCommand: ParsableCommand {
                 guard (0..<world.actionCount).contains(n) else {
                     throw ValidationError("--actions item \(i + 1) (\"\(item)\") is outside the latent actions 0...\(world.actionCount - 1)")
                 }
-                return n
+                return .latent(n)
             }
-            if let a = world.action(forControl: item) { return a }
+            if world.action(forControl: item) != nil { return .control(item) }
             let known = world.keyMap.map { " or one of " + $0.controls.keys.sorted().joined(separator: ", ") } ?? " (no key map in the weights, so no control names)"
             throw ValidationError("--actions item \(i + 1) (\"\(item)\") is not a latent index 0...\(world.actionCount - 1)\(known)")
         }

@@ -52,9 +52,14 @@ struct KeymapCommand: ParsableCommand {
             .filter { dataset.episodes[$0.episode].actions != nil }
         guard !clips.isEmpty else { throw ValidationError("no episode in \(data) has \(length) frames") }
         let (codes, actions, classes) = Evaluation.latentActions(model, dataset: dataset, clips: clips, length: length)
-        let map = try LatentKeyMap.compute(latents: codes, actions: actions, classes: classes, actionNames: PlatformerAction.names,
+        var map = try LatentKeyMap.compute(latents: codes, actions: actions, classes: classes, actionNames: PlatformerAction.names,
                                            latentActions: model.config.actions,
                                            source: ["lam": try fileFingerprint(lam), "data": data, "clip": String(length)])
+        // Whole episodes, each press in order: how long after a jump another one does nothing.
+        map.jumpAirtime = LatentKeyMap.jumpAirtime(episodes: dataset.episodes.compactMap { episode in
+            guard let actions = episode.actions, let classes = episode.actionClasses else { return nil }
+            return (actions, classes)
+        }, actionNames: PlatformerAction.names)
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         try map.write(to: out)
@@ -65,6 +70,9 @@ struct KeymapCommand: ParsableCommand {
             } else {
                 print("  \(name.padding(toLength: 11, withPad: " ", startingAt: 0)) -> (never visible in the data)")
             }
+        }
+        if let airtime = map.jumpAirtime {
+            print("  a jump pressed within \(airtime) steps of the last jump plays its control without the jump (the player is in the air)")
         }
         let latents = map.controls.values
         if Set(latents).count < latents.count { print("note: some controls share a latent (the LAM does not tell them apart)") }

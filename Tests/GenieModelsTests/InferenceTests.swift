@@ -189,6 +189,31 @@ final class WorldModelTests: XCTestCase {
         XCTAssertEqual(again, a)
     }
 
+    /// Within the key map's airtime after the world's last jump, a jump control plays its
+    /// counterpart without the jump; after it, or after a reset, the jump again.
+    func testAJumpPressedInTheAirPlaysItsControlWithoutTheJump() throws {
+        let map = LatentKeyMap(latentActions: 4, controls: ["noop": 0, "left": 1, "jump": 2, "left+jump": 3, "right": 1], jumpAirtime: 2)
+        let world = try tinyWorld(seed: 3, keyMap: map)
+        _ = try world.reset(seed: 1)
+        XCTAssertEqual(world.action(forControl: "jump"), 2, "no jump yet")
+        var played: [Int] = []
+        for control in ["jump", "jump", "left+jump", "jump", "left+jump", "noop", "jump"] {
+            let latent = try XCTUnwrap(world.action(forControl: control))
+            played.append(latent)
+            _ = try world.step(latent)
+        }
+        // jump; 1 and 2 steps later in the air; 3 steps later it jumps again; then air, noop; 3 steps later a jump.
+        XCTAssertEqual(played, [2, 0, 1, 2, 1, 0, 2])
+        _ = try world.reset(seed: 1)
+        XCTAssertEqual(world.action(forControl: "left+jump"), 3, "a reset forgets the jump")
+        _ = try world.step(1)
+        XCTAssertEqual(world.action(forControl: "left+jump"), 3, "a step that is no jump starts no airtime")
+        let noRule = try tinyWorld(seed: 3, keyMap: LatentKeyMap(latentActions: 4, controls: map.controls))
+        _ = try noRule.reset(seed: 1)
+        _ = try noRule.step(2)
+        XCTAssertEqual(noRule.action(forControl: "jump"), 2, "a key map without an airtime keeps every jump")
+    }
+
     func testIdentityActionNamesAndKeyMap() throws {
         let map = LatentKeyMap(latentActions: 4, controls: ["right": 2, "right+jump": 2, "noop": 0])
         let world = try tinyWorld(seed: 3, keyMap: map)
@@ -299,6 +324,37 @@ final class LatentKeyMapTests: XCTestCase {
         }
     }
 
+    /// The airtime is read from whole episodes: the first step after a jump at which most
+    /// jump presses take effect, less one; nil without jumps or when presses never fail.
+    func testTheJumpAirtimeIsWhatTheDataShows() throws {
+        let names = Control.all  // noop, left, right, jump, left+jump, right+jump
+        // Each episode: a jump that takes effect, then presses k = 1…8 steps after it in turn,
+        // of which those at k <= 5 do nothing (class noop) and the rest take effect.
+        var episodes: [(actions: [Int], classes: [Int])] = []
+        for k in 1...8 {
+            for _ in 0..<12 {
+                let actions = [3] + [Int](repeating: 0, count: k - 1) + [5]
+                let classes = [3] + [Int](repeating: 0, count: k - 1) + [k <= 5 ? 2 : 5]
+                episodes.append((actions, classes))
+            }
+        }
+        XCTAssertEqual(LatentKeyMap.jumpAirtime(episodes: episodes, actionNames: names), 5)
+        XCTAssertNil(LatentKeyMap.jumpAirtime(episodes: episodes, actionNames: names, minimumPresses: 13), "too few presses at every step")
+        XCTAssertNil(LatentKeyMap.jumpAirtime(episodes: [([0, 1, 2, 0], [0, 1, 2, 0])], actionNames: names), "no jumps")
+        let everyPressJumps = [[Int]](repeating: [3, 3], count: 20).map { (actions: $0, classes: $0) }
+        XCTAssertNil(LatentKeyMap.jumpAirtime(episodes: everyPressJumps, actionNames: names), "presses right after a jump take effect")
+
+        // Stored in the key map's JSON; a map without it (made before) reads as nil.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let map = LatentKeyMap(latentActions: 8, controls: ["jump": 3], jumpAirtime: 16)
+        try map.write(to: path)
+        XCTAssertEqual(try LatentKeyMap.load(path), map)
+        XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).contains("\"jump_airtime\" : 16"))
+        try LatentKeyMap(latentActions: 8, controls: ["jump": 3]).write(to: path)
+        XCTAssertNil(try LatentKeyMap.load(path).jumpAirtime)
+    }
+
     /// A damaged key map is one line naming what is wrong, never a trap or Foundation's error dump.
     func testADamagedKeyMapIsOneLineNamingWhatIsWrong() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
@@ -308,6 +364,7 @@ final class LatentKeyMapTests: XCTestCase {
                                (head + #""latent_actions":8,"controls":{"noop":8}}"#, "control noop maps to latent 8, outside 0..<8"),
                                (head + #""latent_actions":"8","controls":{}}"#, "not a genie key map: latent_actions is not a valid Int"),
                                (head + #""controls":{}}"#, "not a genie key map: latent_actions is missing"),
+                               (head + #""latent_actions":8,"controls":{},"jump_airtime":0}"#, "jump_airtime is 0, outside 1…1000"),
                                ("{", "not a genie key map: the key map: ")] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try LatentKeyMap.load(path)) { error in
