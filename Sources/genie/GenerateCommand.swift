@@ -61,7 +61,11 @@ struct GenerateCommand: ParsableCommand {
         for (i, step) in steps.enumerated() {
             let action = step.latent(in: world)
             try write(try world.step(action), i + 1)
-            trace.steps.append(.init(action: action, control: world.actionName(action), key: "none", time: Double(i + 1) / 10))
+            // A control is recorded as the control (as play records its keys), so that
+            // --actions-from plays it again through the key map; a latent by its name.
+            let control: String
+            if case .control(let name) = step { control = name } else { control = world.actionName(action) }
+            trace.steps.append(.init(action: action, control: control, key: "none", time: Double(i + 1) / 10))
             trace.markRecorded(i + 1)
         }
         try trace.write(to: (out as NSString).appendingPathComponent("trace.json"))
