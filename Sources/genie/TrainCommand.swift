@@ -58,7 +58,7 @@ struct CommonTrainingOptions: ParsableArguments {
         guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
         guard checkpointEvery >= 1, sampleEvery >= 1 else { throw ValidationError("--checkpoint-every and --sample-every must be at least 1") }
         if let maxEpisodes, maxEpisodes < 1 { throw ValidationError("--max-episodes must be at least 1") }
-        if let until, until < 1 { throw ValidationError("--until must be at least 1") }
+        if let until, until < 0 { throw ValidationError("--until must be at least 0 (0: the starting weights alone)") }
         if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must be at least 0 and below 1, got \(emaDecay)") }
         if let frameSize, FrameSize(parsing: frameSize) == nil {
             throw ValidationError("--frame-size must be WxH or N with sides 1...\(FrameSize.maximumSide), e.g. 64x64")
