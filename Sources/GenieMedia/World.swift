@@ -28,7 +28,9 @@ public protocol World: AnyObject {
     var actionCount: Int { get }
     /// A short name of action `index`, for the HUD.
     func actionName(_ index: Int) -> String
-    /// The action index a control (one of `Control.all`) stands for, if any.
+    /// The action index a control (one of `Control.all`) stands for now, if any: ask at the
+    /// step it is played, as a learned world's answer can depend on the steps before (a jump
+    /// pressed in the air plays no jump).
     func action(forControl control: String) -> Int?
     /// Starts over from a seed; returns the first frame.
     func reset(seed: UInt64) throws -> Frame
