@@ -13,7 +13,10 @@ struct KeymapCommand: ParsableCommand {
         commandName: "keymap",
         abstract: "Map controls (left, right, jump, …) to latent actions with the LAM, from episodes with actions.csv.",
         discussion: """
-        Each control gets the latent the LAM gives most often where the control was visible.         Where actions.csv has a class column (what each press did), the map also holds the         jump airtime: how many steps after a jump another jump does nothing in the game;         within it a learned world plays a jump control without its jump.
+        Each control gets the latent the LAM gives most often where the control was visible. \
+        Where actions.csv has a class column (what each press did), the map also holds the \
+        jump airtime: how many steps after a jump another jump does nothing in the game; \
+        within it a learned world plays a jump control without its jump.
         """)
 
     @Option(help: "The latent action model checkpoint.")
