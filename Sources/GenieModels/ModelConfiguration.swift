@@ -32,7 +32,7 @@ public enum ConfigurationBounds {
     /// keep that within 64 MB, where a 1024x1024 frame at patch 1 would ask for terabytes.
     static let tokensPerFrame = 1...4096
 
-    static func check(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
+    public static func check(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {
             throw ModelConfigurationError("\(name) is \(value), outside \(range.lowerBound)…\(range.upperBound)")
         }

@@ -152,11 +152,11 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         guard map.format == formatName, map.version == 1 else {
             throw KeyMapError.unreadable(path, reason: "format \(map.format) version \(map.version) is not \(formatName) version 1")
         }
-        guard ConfigurationBounds.actions.contains(map.latentActions) else {
-            throw KeyMapError.unreadable(path, reason: "latent_actions is \(map.latentActions), outside \(ConfigurationBounds.actions.lowerBound)…\(ConfigurationBounds.actions.upperBound)")
-        }
-        if let airtime = map.jumpAirtime, !(1...1000).contains(airtime) {
-            throw KeyMapError.unreadable(path, reason: "jump_airtime is \(airtime), outside 1…1000")
+        do {
+            try ConfigurationBounds.check("latent_actions", map.latentActions, in: ConfigurationBounds.actions)
+            if let airtime = map.jumpAirtime { try ConfigurationBounds.check("jump_airtime", airtime, in: 1...1000) }
+        } catch let error as ModelConfigurationError {
+            throw KeyMapError.unreadable(path, reason: error.reason)
         }
         for (name, latent) in map.controls where !(0..<map.latentActions).contains(latent) {
             throw KeyMapError.unreadable(path, reason: "control \(name) maps to latent \(latent), outside 0..<\(map.latentActions)")
