@@ -25,12 +25,12 @@ public enum ConfigurationBounds {
     static let width = 2...4096
     static let depth = 1...64
     static let feedForwardMultiple = 1...16
-    static let codebookSize = 1...65536
+    public static let codebookSize = 1...65536
     static let codeDimension = 1...4096
     public static let actions = 1...64
     /// Spatial attention holds tokens² scores a head: 4,096 tokens (a 256x256 frame at patch 4)
     /// keep that within 64 MB, where a 1024x1024 frame at patch 1 would ask for terabytes.
-    static let tokensPerFrame = 1...4096
+    public static let tokensPerFrame = 1...4096
 
     public static func check(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {

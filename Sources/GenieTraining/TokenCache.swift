@@ -19,21 +19,25 @@ public struct TokenizedDataset: Sendable {
                              progress: ((Int, Int) -> Void)? = nil) -> TokenizedDataset {
         var allTokens: [[Int32]] = [], allActions: [[Int32]] = []
         for (index, episode) in dataset.episodes.enumerated() {
-            let n = episode.frames.count
-            var tokens: [Int32] = []
-            var start = 0
-            while start < n {
-                let length = min(window, n - start)
-                let frames = ClipSampler.frames(dataset, clips: [(index, start)], length: length)
-                tokens += tokenizer.encode(frames)
-                start += length
-            }
-            let actions = lam.inferActions(ClipSampler.frames(dataset, clips: [(index, 0)], length: n), window: window)
-            allTokens.append(tokens)
+            let actions = lam.inferActions(ClipSampler.frames(dataset, clips: [(index, 0)], length: episode.frames.count), window: window)
+            allTokens.append(codes(ofEpisode: index, in: dataset, tokenizer: tokenizer, window: window))
             allActions.append(actions)
             progress?(index + 1, dataset.episodes.count)
         }
         return TokenizedDataset(tokens: allTokens, actions: allActions, tokensPerFrame: tokenizer.config.tokensPerFrame)
+    }
+
+    /// One episode's codes [frames · S], encoded in windows of `window` frames.
+    public static func codes(ofEpisode index: Int, in dataset: VideoDataset, tokenizer: VideoTokenizer, window: Int) -> [Int32] {
+        let n = dataset.episodes[index].frames.count
+        var tokens: [Int32] = []
+        var start = 0
+        while start < n {
+            let length = min(window, n - start)
+            tokens += tokenizer.encode(ClipSampler.frames(dataset, clips: [(index, start)], length: length))
+            start += length
+        }
+        return tokens
     }
 
     public func save(to path: String, key: String) throws {

@@ -44,11 +44,15 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
     /// Steps after a jump during which the game ignores another jump (the player is still in
     /// the air), measured from the data; nil in maps made before it (no such rule then).
     public var jumpAirtime: Int?
+    /// Reads from the world's last two frames whether the player can jump; where present it
+    /// decides instead of the airtime (nil in maps made without a tokenizer).
+    public var jumpReader: JumpReader?
 
     enum CodingKeys: String, CodingKey {
         case format, version, controls, counts, confidence, transitions, source
         case latentActions = "latent_actions"
         case jumpAirtime = "jump_airtime"
+        case jumpReader = "jump_reader"
     }
 
     public init(latentActions: Int, controls: [String: Int], counts: [String: [Int]] = [:], confidence: [String: Double] = [:],
@@ -57,15 +61,24 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         self.confidence = confidence; self.transitions = transitions; self.source = source; self.jumpAirtime = jumpAirtime
     }
 
-    /// The latent a control plays when the last jump was `stepsAgo` steps back (nil: none yet).
-    /// Within the airtime a jump control plays itself without the jump: the game ignores a
-    /// jump pressed in the air, and the LAM reads such a press as its counterpart, so the world
-    /// learned no jump from mid-air (given one, it would jump again from there).
-    public func latent(forControl control: String, lastJumpStepsAgo stepsAgo: Int?) -> Int? {
-        if let airtime = jumpAirtime, let stepsAgo, stepsAgo <= airtime, let counterpart = Control.withoutJump[control] {
-            return controls[counterpart]
+    /// The latent a control plays when the last jump was `stepsAgo` steps back (nil: none yet)
+    /// and the world's last two frames have these codes (nil: not known). While the player is
+    /// in the air a jump control plays itself without the jump: the game ignores a jump pressed
+    /// in the air, and the LAM reads such a press as its counterpart, so the world learned no
+    /// jump from mid-air (given one, it would jump again from there). The jump reader, given
+    /// the codes, says whether the player is in the air; else the airtime does.
+    public func latent(forControl control: String, lastJumpStepsAgo stepsAgo: Int?,
+                       recentCodes codes: (previous: [Int32], current: [Int32])? = nil) -> Int? {
+        guard let counterpart = Control.withoutJump[control] else { return controls[control] }
+        let inAir: Bool
+        if let jumpReader, let codes {
+            inAir = !jumpReader.canJump(previous: codes.previous, current: codes.current)
+        } else if let airtime = jumpAirtime, let stepsAgo {
+            inAir = stepsAgo <= airtime
+        } else {
+            inAir = false
         }
-        return controls[control]
+        return controls[inAir ? counterpart : control]
     }
 
     /// Whether `latent` is one a jump control plays.
@@ -148,6 +161,8 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         let map: LatentKeyMap
         do { map = try JSONDecoder().decode(LatentKeyMap.self, from: data) } catch let error as DecodingError {
             throw KeyMapError.unreadable(path, reason: "not a genie key map: \(oneLineReason(error, document: "the key map"))")
+        } catch let error as ModelConfigurationError {
+            throw KeyMapError.unreadable(path, reason: error.reason)  // the jump reader's checks
         }
         guard map.format == formatName, map.version == 1 else {
             throw KeyMapError.unreadable(path, reason: "format \(map.format) version \(map.version) is not \(formatName) version 1")

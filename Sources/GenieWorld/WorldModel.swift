@@ -128,6 +128,9 @@ public final class WorldModel: World {
     private var generator = RandomGenerator(seed: 0)
     /// Steps played since the last one whose latent was a jump (nil: none since the reset).
     private var stepsSinceJump: Int?
+    /// Codes of the last two frames (the one before the last, the last), for the key map's
+    /// jump reader; a single prompt frame stands for both.
+    private var recentCodes: (previous: [Int32], current: [Int32])?
 
     /// Builds the world from loaded models, checking that they belong together.
     /// `weightHashes` should hold "tokenizer" and "dynamics" (and "keymap" when there is one).
@@ -144,6 +147,9 @@ public final class WorldModel: World {
         guard t.channels == 3 else { throw CheckpointError.mismatched("the tokenizer has \(t.channels) channels; play needs RGB") }
         if let keyMap, keyMap.latentActions != d.actions {
             throw CheckpointError.mismatched("the key map is for \(keyMap.latentActions) latent actions but the dynamics model has \(d.actions)")
+        }
+        if let reader = keyMap?.jumpReader, reader.tokensPerFrame != t.tokensPerFrame || reader.codebookSize != t.codebookSize {
+            throw CheckpointError.mismatched("the key map's jump reader reads \(reader.tokensPerFrame) tokens of \(reader.codebookSize) codes a frame but the tokenizer makes \(t.tokensPerFrame) of \(t.codebookSize)")
         }
         guard (1...8).contains(d.actions) else { throw CheckpointError.mismatched("the dynamics model has \(d.actions) actions; play supports 1 to 8") }
         if let problem = settings.problem { throw CheckpointError.mismatched(problem) }
@@ -196,10 +202,11 @@ public final class WorldModel: World {
         return names.isEmpty ? "latent \(index)" : "latent \(index) \(names.joined(separator: "/"))"
     }
 
-    /// The key map's latent for `control` now: a jump pressed within the airtime after the
-    /// world's last jump plays its counterpart without the jump (`LatentKeyMap.latent`).
+    /// The key map's latent for `control` now: a jump pressed while the player is in the air
+    /// (as the key map's jump reader reads the last two frames, or within the airtime after
+    /// the world's last jump) plays its counterpart without the jump (`LatentKeyMap.latent`).
     public func action(forControl control: String) -> Int? {
-        keyMap?.latent(forControl: control, lastJumpStepsAgo: stepsSinceJump.map { $0 + 1 })
+        keyMap?.latent(forControl: control, lastJumpStepsAgo: stepsSinceJump.map { $0 + 1 }, recentCodes: recentCodes)
     }
 
     /// The BLAS kernel and thread count now in use: the thread count splits the products
@@ -225,6 +232,7 @@ public final class WorldModel: World {
         self.seed = seed
         generator = RandomGenerator(seed: seed)
         stepsSinceJump = nil
+        recentCodes = nil
         // A prompt of any size is centre-cropped and area-averaged to the model's frames.
         let size = FrameSize(width: frameWidth, height: frameHeight)
         let frames = try prompt.frames(seed).map { $0.fitted(to: size) }
@@ -244,6 +252,7 @@ public final class WorldModel: World {
             timings.commit += clock.lap()
             last = decoderStream.decode(codes: frameCodes)
             timings.decode += clock.lap()
+            recentCodes = (recentCodes?.current ?? frameCodes, frameCodes)
         }
         self.dynamicsStream = dynamicsStream
         self.decoderStream = decoderStream
@@ -264,6 +273,7 @@ public final class WorldModel: World {
         timings.decode = clock.lap()
         self.timings = timings
         stepsSinceJump = keyMap?.isJump(action) == true ? 0 : stepsSinceJump.map { $0 + 1 }
+        recentCodes = (recentCodes?.current ?? tokens, tokens)
         return frame
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenieMedia
 import GenieModels
+import GenieSupport
 import GenieWorld
 import GenieTraining
 import Platformer
@@ -16,7 +17,10 @@ struct KeymapCommand: ParsableCommand {
         Each control gets the latent the LAM gives most often where the control was visible. \
         Where actions.csv has a class column (what each press did), the map also holds the \
         jump airtime: how many steps after a jump another jump does nothing in the game; \
-        within it a learned world plays a jump control without its jump.
+        within it a learned world plays a jump control without its jump. With --tokenizer it \
+        also holds a jump reader, which tells from the world's last two frames whether the \
+        player can jump (a world prompted in mid-air, a walk off a ledge) and then decides \
+        instead of the airtime; its held-out figures beside the airtime's are printed.
         """)
 
     @Option(help: "The latent action model checkpoint.")
@@ -30,6 +34,9 @@ struct KeymapCommand: ParsableCommand {
 
     @Flag(help: "Replace --out when it exists.")
     var force = false
+
+    @Option(help: "The tokenizer whose codes the world plays (the weights folder's tokenizer.safetensors): fit the jump reader on its codes of every press of a jump control (needs actions.csv's class column). A tokenizer with other codes needs a new key map.")
+    var tokenizer: String?
 
     @Option(help: "Frames per clip fed to the LAM (default: its training clip length).")
     var clip: Int?
@@ -66,6 +73,7 @@ struct KeymapCommand: ParsableCommand {
             guard let actions = episode.actions, let classes = episode.actionClasses else { return nil }
             return (actions, classes)
         }, actionNames: PlatformerAction.names)
+        if let tokenizer { map.jumpReader = try fitJumpReader(tokenizerPath: tokenizer, dataset: dataset, frameSize: FrameSize(width: model.config.frameWidth, height: model.config.frameHeight), airtime: map.jumpAirtime) }
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         try map.write(to: out)
@@ -82,5 +90,51 @@ struct KeymapCommand: ParsableCommand {
         }
         let latents = map.controls.values
         if Set(latents).count < latents.count { print("note: some controls share a latent (the LAM does not tell them apart)") }
+    }
+
+    /// The jump reader on all presses of the episodes with a class column, after a fit on
+    /// five in six of them that is scored on the sixth beside the airtime rule.
+    func fitJumpReader(tokenizerPath: String, dataset: VideoDataset, frameSize: FrameSize, airtime: Int?) throws -> JumpReader {
+        let (model, file) = try Checkpoint.loadTokenizer(tokenizerPath)
+        let c = model.config
+        guard c.frameWidth == frameSize.width && c.frameHeight == frameSize.height else {
+            throw ValidationError("the tokenizer's frames are \(c.frameWidth)x\(c.frameHeight), the LAM's \(frameSize.width)x\(frameSize.height)")
+        }
+        let isJump = { (a: Int) in PlatformerAction.names.indices.contains(a) && Control.withoutJump[PlatformerAction.names[a]] != nil }
+        let labelled = dataset.episodes.indices.filter { dataset.episodes[$0].actions != nil && dataset.episodes[$0].actionClasses != nil }
+        guard !labelled.isEmpty else { throw ValidationError("the jump reader needs actions.csv's class column (what each press did); \(data) has none") }
+        let window = trainingClipLength(file.metadata)
+        let bar = ProgressBar(label: "tokenising", unit: "episodes")
+        var presses: [[JumpReader.Press]] = [], airtimeSaysInAir: [[Bool]] = []
+        for (done, index) in labelled.enumerated() {
+            let episode = dataset.episodes[index]
+            let codes = TokenizedDataset.codes(ofEpisode: index, in: dataset, tokenizer: model, window: window)
+            presses.append(JumpReader.presses(codes: codes, tokensPerFrame: c.tokensPerFrame, actions: episode.actions!,
+                                              classes: episode.actionClasses!, isJump: isJump))
+            // The airtime rule on the same presses, counting from the episode's last jump that took effect.
+            var lastJump: Int?, inAir: [Bool] = []
+            for (t, (action, cls)) in zip(episode.actions!, episode.actionClasses!).enumerated() where t < codes.count / c.tokensPerFrame {
+                if isJump(action) { inAir.append(airtime.map { a in lastJump.map { t - $0 <= a } ?? false } ?? false) }
+                if isJump(cls) { lastJump = t }
+            }
+            airtimeSaysInAir.append(inAir)
+            bar.update(done + 1, of: labelled.count)
+        }
+        bar.finish()
+        let heldOut = presses.indices.filter { $0 % 6 == 5 }
+        let trial = JumpReader.fit(presses.indices.filter { $0 % 6 != 5 }.flatMap { presses[$0] },
+                                   tokensPerFrame: c.tokensPerFrame, codebookSize: c.codebookSize)
+        let scored = heldOut.flatMap { presses[$0] }, airtimeScored = heldOut.flatMap { airtimeSaysInAir[$0] }
+        func report(_ name: String, _ playsJump: [Bool]) {
+            let n = Double(max(scored.count, 1))
+            let inAir = zip(playsJump, scored).filter { $0 && !$1.tookEffect }.count
+            let withheld = zip(playsJump, scored).filter { !$0 && $1.tookEffect }.count
+            print(String(format: "  %@: right for %.1f %% of %d held-out jump presses; a jump played in the air %.1f %%, withheld on the ground %.1f %%",
+                         name, 100 * (n - Double(inAir + withheld)) / n, scored.count, 100 * Double(inAir) / n, 100 * Double(withheld) / n))
+        }
+        print("jump reader (\(presses.joined().count) presses; \(scored.filter(\.tookEffect).count) of the \(scored.count) held out took effect):")
+        report("reader ", scored.map { trial.canJump(previous: $0.previous, current: $0.current) })
+        report("airtime", airtimeScored.map { !$0 })
+        return JumpReader.fit(Array(presses.joined()), tokensPerFrame: c.tokensPerFrame, codebookSize: c.codebookSize)
     }
 }

@@ -60,6 +60,13 @@ final class EvalCLITests: XCTestCase {
         (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8", "--force"])
         XCTAssertEqual(status, 0, output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/keymap.json")), written, "replaced with --force")
+        // With the tokenizer, the map also holds a jump reader for its codes, scored beside the airtime.
+        (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap-reader.json", "--clip", "8",
+                                    "--tokenizer", "tokenizer.safetensors"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("jump reader (") && output.contains("airtime: right for"), output)
+        let reader = try XCTUnwrap(try LatentKeyMap.load(directory + "/keymap-reader.json").jumpReader)
+        XCTAssertEqual([reader.tokensPerFrame, reader.codebookSize], [12, 16])
 
         (status, output) = try run(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--lam", "lam.safetensors",
                                     "--dynamics", "dynamics.safetensors", "--keymap", "keymap.json", "--clips", "2", "--clip-length", "8",

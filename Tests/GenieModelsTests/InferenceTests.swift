@@ -214,6 +214,33 @@ final class WorldModelTests: XCTestCase {
         XCTAssertEqual(noRule.action(forControl: "jump"), 2, "a key map without an airtime keeps every jump")
     }
 
+    /// With a jump reader the world asks it, reading its own last two frames, instead of
+    /// counting the airtime; a reader for other codes is refused when the world is built.
+    func testTheJumpReaderDecidesWhetherAJumpIsPlayed() throws {
+        let tokenizer = tinyTokenizerConfig()
+        func reader(bias: Float, codes: Int = tokenizer.codebookSize) -> JumpReader {
+            JumpReader(tokensPerFrame: tokenizer.tokensPerFrame, codebookSize: codes, bias: bias,
+                       weights: [Float](repeating: 0, count: 2 * tokenizer.tokensPerFrame * codes))
+        }
+        var map = LatentKeyMap(latentActions: 4, controls: ["noop": 0, "left": 1, "jump": 2, "left+jump": 3], jumpAirtime: 2)
+        map.jumpReader = reader(bias: -1)  // reads the player as always in the air
+        let grounded = try tinyWorld(seed: 3, keyMap: map)
+        _ = try grounded.reset(seed: 1)
+        XCTAssertEqual(grounded.action(forControl: "jump"), 0, "in the air from the prompt: no jump")
+        XCTAssertEqual(grounded.action(forControl: "left+jump"), 1)
+        map.jumpReader = reader(bias: 1)  // always on the ground
+        let jumping = try tinyWorld(seed: 3, keyMap: map)
+        _ = try jumping.reset(seed: 1)
+        for _ in 0..<3 {
+            XCTAssertEqual(jumping.action(forControl: "jump"), 2, "the reader, not the airtime, decides")
+            _ = try jumping.step(2)
+        }
+        map.jumpReader = reader(bias: 1, codes: tokenizer.codebookSize + 1)
+        XCTAssertThrowsError(try tinyWorld(keyMap: map)) { error in
+            XCTAssertTrue("\(error)".contains("jump reader reads"), "\(error)")
+        }
+    }
+
     func testIdentityActionNamesAndKeyMap() throws {
         let map = LatentKeyMap(latentActions: 4, controls: ["right": 2, "right+jump": 2, "noop": 0])
         let world = try tinyWorld(seed: 3, keyMap: map)
@@ -355,16 +382,58 @@ final class LatentKeyMapTests: XCTestCase {
         XCTAssertNil(try LatentKeyMap.load(path).jumpAirtime)
     }
 
+    /// The jump reader learns, from presses alone, a rule over both frames' codes, and keeps
+    /// it through the key map's file.
+    func testTheJumpReaderLearnsWhenAJumpTakesEffect() throws {
+        let s = 4, k = 6
+        var g = RandomGenerator(seed: 21)
+        // On the ground when code 2 stands at position 1 now and code 5 did not at position 3 before.
+        func press() -> JumpReader.Press {
+            let previous = (0..<s).map { _ in Int32(g.nextInt(k)) }, current = (0..<s).map { _ in Int32(g.nextInt(k)) }
+            return JumpReader.Press(previous: previous, current: current, tookEffect: current[1] == 2 && previous[3] != 5)
+        }
+        let training = (0..<2000).map { _ in press() }, heldOut = (0..<500).map { _ in press() }
+        let reader = JumpReader.fit(training, tokensPerFrame: s, codebookSize: k)
+        let right = heldOut.filter { reader.canJump(previous: $0.previous, current: $0.current) == $0.tookEffect }.count
+        XCTAssertGreaterThanOrEqual(Double(right) / 500, 0.97, "held-out presses read right")
+        let base = heldOut.filter { !$0.tookEffect }.count
+        XCTAssertLessThan(base, 450, "the rule is not the majority answer alone")
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var map = LatentKeyMap(latentActions: 8, controls: ["jump": 3, "noop": 0], jumpAirtime: 16)
+        map.jumpReader = reader
+        try map.write(to: path)
+        XCTAssertEqual(try LatentKeyMap.load(path), map, "the stored reader is the fitted one")
+
+        // Presses are the jump controls' steps; the first frame stands for its own past.
+        let codes: [Int32] = [0, 1, 2, 3, 4, 5]  // three frames of two codes
+        let presses = JumpReader.presses(codes: codes, tokensPerFrame: 2, actions: [3, 0, 5], classes: [3, 0, 2], isJump: { $0 >= 3 })
+        XCTAssertEqual(presses.map(\.previous), [[0, 1], [2, 3]])
+        XCTAssertEqual(presses.map(\.current), [[0, 1], [4, 5]])
+        XCTAssertEqual(presses.map(\.tookEffect), [true, false])
+    }
+
     /// A damaged key map is one line naming what is wrong, never a trap or Foundation's error dump.
     func testADamagedKeyMapIsOneLineNamingWhatIsWrong() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let head = #"{"format":"genie-keymap","version":1,"counts":{},"confidence":{},"source":{},"transitions":0,"#
+        func reader(s: Int, k: Int, index: String, weight: String) -> String {
+            #""latent_actions":8,"controls":{},"jump_reader":{"tokens_per_frame":"# + "\(s)" + #","codebook_size":"# + "\(k)"
+                + #","bias":0.5,"index":"# + index + #","weight":"# + weight + "}}"
+        }
         for (text, reason) in [(head + #""latent_actions":-1,"controls":{"noop":0}}"#, "latent_actions is -1, outside 1…64"),
                                (head + #""latent_actions":8,"controls":{"noop":8}}"#, "control noop maps to latent 8, outside 0..<8"),
                                (head + #""latent_actions":"8","controls":{}}"#, "not a genie key map: latent_actions is not a valid Int"),
                                (head + #""controls":{}}"#, "not a genie key map: latent_actions is missing"),
                                (head + #""latent_actions":8,"controls":{},"jump_airtime":0}"#, "jump_airtime is 0, outside 1…1000"),
+                               (head + reader(s: 2, k: 3, index: "[12]", weight: "[0.5]"), "jump_reader.index holds 12, outside 0..<12"),
+                               (head + reader(s: 2, k: 3, index: "[1,1]", weight: "[0.5,0.5]"), "jump_reader.index holds 1 twice"),
+                               (head + reader(s: 2, k: 3, index: "[1]", weight: "[0.5,0.5]"), "jump_reader.weight has 2 values for 1 indices"),
+                               (head + reader(s: 2, k: 3, index: "[1]", weight: "[0]"), "jump_reader.weight holds 0.0 at index 1"),
+                               (head + reader(s: 4096, k: 65536, index: "[]", weight: "[]"), "jump_reader.codebook_size 4096 tokens a frame of 65536 codes need more than"),
+                               (head + reader(s: 0, k: 3, index: "[]", weight: "[]"), "jump_reader.tokens_per_frame is 0, outside"),
                                ("{", "not a genie key map: the key map: ")] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try LatentKeyMap.load(path)) { error in
