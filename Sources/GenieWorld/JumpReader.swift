@@ -43,6 +43,18 @@ public struct JumpReader: Equatable, Sendable {
 
     public func canJump(previous: [Int32], current: [Int32]) -> Bool { logit(previous: previous, current: current) > 0 }
 
+    /// Share of the positions of `current` whose code the fitted presses showed there (a
+    /// non-zero weight). Where few are, the logit is mostly the bias, the data's prior (a
+    /// roamer presses jump mostly in the air), not a reading of this frame.
+    public func familiarity(_ current: [Int32]) -> Double {
+        precondition(current.count == tokensPerFrame, "one code per position")
+        let known = current.enumerated().filter { weights[(tokensPerFrame + $0) * codebookSize + Int($1)] != 0 }.count
+        return Double(known) / Double(tokensPerFrame)
+    }
+
+    /// Below this familiarity the key map asks the airtime instead (an unseen prompt's codes).
+    public static let minimumFamiliarity = 0.5
+
     /// One press of a jump control: the codes of the frame it was pressed after and of the
     /// frame before that, and whether the game jumped.
     public struct Press: Sendable {

@@ -66,12 +66,12 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
     /// in the air a jump control plays itself without the jump: the game ignores a jump pressed
     /// in the air, and the LAM reads such a press as its counterpart, so the world learned no
     /// jump from mid-air (given one, it would jump again from there). The jump reader, given
-    /// the codes, says whether the player is in the air; else the airtime does.
+    /// codes it knows, says whether the player is in the air; else the airtime does.
     public func latent(forControl control: String, lastJumpStepsAgo stepsAgo: Int?,
                        recentCodes codes: (previous: [Int32], current: [Int32])? = nil) -> Int? {
         guard let counterpart = Control.withoutJump[control] else { return controls[control] }
         let inAir: Bool
-        if let jumpReader, let codes {
+        if let jumpReader, let codes, jumpReader.familiarity(codes.current) >= JumpReader.minimumFamiliarity {
             inAir = !jumpReader.canJump(previous: codes.previous, current: codes.current)
         } else if let airtime = jumpAirtime, let stepsAgo {
             inAir = stepsAgo <= airtime

@@ -218,9 +218,10 @@ final class WorldModelTests: XCTestCase {
     /// counting the airtime; a reader for other codes is refused when the world is built.
     func testTheJumpReaderDecidesWhetherAJumpIsPlayed() throws {
         let tokenizer = tinyTokenizerConfig()
-        func reader(bias: Float, codes: Int = tokenizer.codebookSize) -> JumpReader {
+        // Every code known (a small weight each) or none.
+        func reader(bias: Float, codes: Int = tokenizer.codebookSize, known: Bool = true) -> JumpReader {
             JumpReader(tokensPerFrame: tokenizer.tokensPerFrame, codebookSize: codes, bias: bias,
-                       weights: [Float](repeating: 0, count: 2 * tokenizer.tokensPerFrame * codes))
+                       weights: [Float](repeating: known ? 1e-4 : 0, count: 2 * tokenizer.tokensPerFrame * codes))
         }
         var map = LatentKeyMap(latentActions: 4, controls: ["noop": 0, "left": 1, "jump": 2, "left+jump": 3], jumpAirtime: 2)
         map.jumpReader = reader(bias: -1)  // reads the player as always in the air
@@ -235,6 +236,12 @@ final class WorldModelTests: XCTestCase {
             XCTAssertEqual(jumping.action(forControl: "jump"), 2, "the reader, not the airtime, decides")
             _ = try jumping.step(2)
         }
+        map.jumpReader = reader(bias: -1, known: false)  // codes it never saw: the airtime decides
+        let unfamiliar = try tinyWorld(seed: 3, keyMap: map)
+        _ = try unfamiliar.reset(seed: 1)
+        XCTAssertEqual(unfamiliar.action(forControl: "jump"), 2)
+        _ = try unfamiliar.step(2)
+        XCTAssertEqual(unfamiliar.action(forControl: "jump"), 0, "within the airtime")
         map.jumpReader = reader(bias: 1, codes: tokenizer.codebookSize + 1)
         XCTAssertThrowsError(try tinyWorld(keyMap: map)) { error in
             XCTAssertTrue("\(error)".contains("jump reader reads"), "\(error)")
@@ -395,6 +402,8 @@ final class LatentKeyMapTests: XCTestCase {
         let training = (0..<2000).map { _ in press() }, heldOut = (0..<500).map { _ in press() }
         let reader = JumpReader.fit(training, tokensPerFrame: s, codebookSize: k)
         let right = heldOut.filter { reader.canJump(previous: $0.previous, current: $0.current) == $0.tookEffect }.count
+        XCTAssertEqual(reader.familiarity(heldOut[0].current), 1, "every code was seen at every position")
+        XCTAssertEqual(reader.familiarity([Int32](repeating: 0, count: s)), 1)
         XCTAssertGreaterThanOrEqual(Double(right) / 500, 0.97, "held-out presses read right")
         let base = heldOut.filter { !$0.tookEffect }.count
         XCTAssertLessThan(base, 450, "the rule is not the majority answer alone")
