@@ -73,12 +73,21 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         let inAir: Bool
         if let jumpReader, let codes, jumpReader.familiarity(codes.current) >= JumpReader.minimumFamiliarity {
             inAir = !jumpReader.canJump(previous: codes.previous, current: codes.current)
-        } else if let airtime = jumpAirtime, let stepsAgo {
-            inAir = stepsAgo <= airtime
         } else {
-            inAir = false
+            inAir = inAirtime(lastJumpStepsAgo: stepsAgo)
         }
         return controls[inAir ? counterpart : control]
+    }
+
+    /// Whether a jump `stepsAgo` steps back (nil: none) still has the player in the air.
+    public func inAirtime(lastJumpStepsAgo stepsAgo: Int?) -> Bool {
+        guard let airtime = jumpAirtime, let stepsAgo else { return false }
+        return stepsAgo <= airtime
+    }
+
+    /// The actions of `actionNames` that are jump controls.
+    public static func jumpActions(_ actionNames: [String]) -> Set<Int> {
+        Set(actionNames.indices.filter { Control.withoutJump[actionNames[$0]] != nil })
     }
 
     /// Whether `latent` is one a jump control plays.
@@ -94,7 +103,7 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
     /// `episodes` holds each episode's true actions and classes; `actionNames[a]` names action a.
     public static func jumpAirtime(episodes: [(actions: [Int], classes: [Int])], actionNames: [String],
                                    longest: Int = 64, minimumPresses: Int = 10) -> Int? {
-        let jumps = Set(actionNames.indices.filter { Control.withoutJump[actionNames[$0]] != nil })
+        let jumps = jumpActions(actionNames)
         var presses = [Int](repeating: 0, count: longest + 1), effective = presses
         for (actions, classes) in episodes {
             var lastJump: Int?

@@ -73,7 +73,7 @@ struct KeymapCommand: ParsableCommand {
             guard let actions = episode.actions, let classes = episode.actionClasses else { return nil }
             return (actions, classes)
         }, actionNames: PlatformerAction.names)
-        if let tokenizer { map.jumpReader = try fitJumpReader(tokenizerPath: tokenizer, dataset: dataset, frameSize: FrameSize(width: model.config.frameWidth, height: model.config.frameHeight), airtime: map.jumpAirtime) }
+        if let tokenizer { map.jumpReader = try fitJumpReader(tokenizerPath: tokenizer, dataset: dataset, frameSize: FrameSize(width: model.config.frameWidth, height: model.config.frameHeight), keyMap: map) }
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         try map.write(to: out)
@@ -94,13 +94,14 @@ struct KeymapCommand: ParsableCommand {
 
     /// The jump reader on all presses of the episodes with a class column, after a fit on
     /// five in six of them that is scored on the sixth beside the airtime rule.
-    func fitJumpReader(tokenizerPath: String, dataset: VideoDataset, frameSize: FrameSize, airtime: Int?) throws -> JumpReader {
+    func fitJumpReader(tokenizerPath: String, dataset: VideoDataset, frameSize: FrameSize, keyMap: LatentKeyMap) throws -> JumpReader {
         let (model, file) = try Checkpoint.loadTokenizer(tokenizerPath)
         let c = model.config
         guard c.frameWidth == frameSize.width && c.frameHeight == frameSize.height else {
             throw ValidationError("the tokenizer's frames are \(c.frameWidth)x\(c.frameHeight), the LAM's \(frameSize.width)x\(frameSize.height)")
         }
-        let isJump = { (a: Int) in PlatformerAction.names.indices.contains(a) && Control.withoutJump[PlatformerAction.names[a]] != nil }
+        let jumps = LatentKeyMap.jumpActions(PlatformerAction.names)
+        let isJump = { jumps.contains($0) }
         let labelled = dataset.episodes.indices.filter { dataset.episodes[$0].actions != nil && dataset.episodes[$0].actionClasses != nil }
         guard !labelled.isEmpty else { throw ValidationError("the jump reader needs actions.csv's class column (what each press did); \(data) has none") }
         let window = trainingClipLength(file.metadata)
@@ -114,7 +115,7 @@ struct KeymapCommand: ParsableCommand {
             // The airtime rule on the same presses, counting from the episode's last jump that took effect.
             var lastJump: Int?, inAir: [Bool] = []
             for (t, (action, cls)) in zip(episode.actions!, episode.actionClasses!).enumerated() where t < codes.count / c.tokensPerFrame {
-                if isJump(action) { inAir.append(airtime.map { a in lastJump.map { t - $0 <= a } ?? false } ?? false) }
+                if isJump(action) { inAir.append(keyMap.inAirtime(lastJumpStepsAgo: lastJump.map { t - $0 })) }
                 if isJump(cls) { lastJump = t }
             }
             airtimeSaysInAir.append(inAir)
