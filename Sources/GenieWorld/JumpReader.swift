@@ -79,6 +79,9 @@ public struct JumpReader: Equatable, Sendable {
 
     /// Full-batch gradient descent on the mean logistic loss plus `decay`·‖w‖²/2. Weights of
     /// codes no press shows get no gradient and stay 0, so the stored table is sparse.
+    /// The presses that took effect and those that did not weigh alike in the loss, so that
+    /// the bias is not the data's prior: a roamer presses jump mostly in the air, a person
+    /// mostly on the ground.
     public static func fit(_ presses: [Press], tokensPerFrame s: Int, codebookSize k: Int,
                            steps: Int = 1500, rate: Float = 2, decay: Float = 1e-4) -> JumpReader {
         var weights = [Float](repeating: 0, count: 2 * s * k)
@@ -89,6 +92,13 @@ public struct JumpReader: Equatable, Sendable {
             [press.previous, press.current].enumerated().flatMap { f, codes in codes.enumerated().map { (f * s + $0) * k + Int($1) } }
         }
         let n = Float(presses.count)
+        let effective = Float(presses.filter(\.tookEffect).count)
+        // Each class's presses weigh n / (2 · its count).
+        let classWeight: (Bool) -> Float = { tookEffect in
+            guard effective > 0, effective < n else { return 1 }
+            return n / (2 * (tookEffect ? effective : n - effective))
+        }
+        let weightOfEffective = classWeight(true), weightOfIneffective = classWeight(false)
         var gradient = [Float](repeating: 0, count: weights.count)
         var touched = Set<Int>()
         for row in indices { touched.formUnion(row) }
@@ -99,7 +109,7 @@ public struct JumpReader: Equatable, Sendable {
             for (row, press) in zip(indices, presses) {
                 var z = bias
                 for i in row { z += weights[i] }
-                let g = 1 / (1 + exp(-z)) - (press.tookEffect ? 1 : 0)
+                let g = (1 / (1 + exp(-z)) - (press.tookEffect ? 1 : 0)) * (press.tookEffect ? weightOfEffective : weightOfIneffective)
                 biasGradient += g
                 for i in row { gradient[i] += g }
             }

@@ -423,6 +423,20 @@ final class LatentKeyMapTests: XCTestCase {
         XCTAssertEqual(presses.map(\.tookEffect), [true, false])
     }
 
+    /// The two classes weigh alike in the fit: where the frames tell nothing, the odds are the
+    /// classes' shares of their own totals (100 of 120 that took effect against 900 of 900 that
+    /// did not: log(100/120) = −0.18), not the data's prior (100 against 900: −2.2), and a
+    /// rare frame that does tell is read right.
+    func testTheJumpReaderWeighsPressesOnTheGroundAndInTheAirAlike() {
+        let blank: [Int32] = [0], ground: [Int32] = [1]
+        let presses = (0..<900).map { _ in JumpReader.Press(previous: blank, current: blank, tookEffect: false) }
+            + (0..<100).map { _ in JumpReader.Press(previous: blank, current: blank, tookEffect: true) }
+            + (0..<20).map { _ in JumpReader.Press(previous: blank, current: ground, tookEffect: true) }
+        let reader = JumpReader.fit(presses, tokensPerFrame: 1, codebookSize: 2)
+        XCTAssertEqual(reader.logit(previous: blank, current: blank), log(100 / 120), accuracy: 0.02, "the classes weigh alike")
+        XCTAssertTrue(reader.canJump(previous: blank, current: ground))
+    }
+
     /// A damaged key map is one line naming what is wrong, never a trap or Foundation's error dump.
     func testADamagedKeyMapIsOneLineNamingWhatIsWrong() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keymap-\(UUID().uuidString).json").path
