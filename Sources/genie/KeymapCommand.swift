@@ -126,17 +126,18 @@ struct KeymapCommand: ParsableCommand {
         let training = presses.indices.filter { $0 % 6 != 5 }.flatMap { presses[$0] }
         let trial = JumpReader.fit(training, tokensPerFrame: c.tokensPerFrame, codebookSize: c.codebookSize)
         let scored = heldOut.flatMap { presses[$0] }, airtimeScored = heldOut.flatMap { airtimeSaysInAir[$0] }
+        let onGround = scored.filter(\.tookEffect).count
         // Per class too: a person presses jump mostly on the ground, the data's policy may not.
         func report(_ name: String, _ playsJump: [Bool]) {
             let n = Double(max(scored.count, 1))
-            let ground = Double(max(scored.filter(\.tookEffect).count, 1)), air = Double(max(scored.count - scored.filter(\.tookEffect).count, 1))
+            let ground = Double(max(onGround, 1)), air = Double(max(scored.count - onGround, 1))
             let inAir = zip(playsJump, scored).filter { $0 && !$1.tookEffect }.count
             let withheld = zip(playsJump, scored).filter { !$0 && $1.tookEffect }.count
             print(String(format: "  %@: right for %.1f %% of %d held-out jump presses; a jump played in the air %.1f %% (of presses in the air %.1f %%), withheld on the ground %.1f %% (of presses on the ground %.1f %%)",
                          name, 100 * (n - Double(inAir + withheld)) / n, scored.count, 100 * Double(inAir) / n, 100 * Double(inAir) / air,
                          100 * Double(withheld) / n, 100 * Double(withheld) / ground))
         }
-        print("jump reader (\(presses.joined().count) presses; \(scored.filter(\.tookEffect).count) of the \(scored.count) held out took effect):")
+        print("jump reader (\(presses.joined().count) presses; \(onGround) of the \(scored.count) held out took effect):")
         report("reader ", scored.map { trial.canJump(previous: $0.previous, current: $0.current) })
         report("airtime", airtimeScored.map { !$0 })
         return JumpReader.fit(Array(presses.joined()), tokensPerFrame: c.tokensPerFrame, codebookSize: c.codebookSize)
