@@ -12,7 +12,8 @@
 # CoinRun frame of the unseen-prompts figure; default weights/coinrun/prompts/level_900003.png,
 # as docs/results.md; when missing, the figure is left as it is and the script says so),
 # WORLD_EVAL=0 (skip the world's evaluation, about 20 minutes on 2 cores: latent_actions.png
-# and world.json), THREADS (BLAS threads of that evaluation; default 1, as docs/results.md).
+# and world.json), THREADS (BLAS threads of that evaluation; default 1, as docs/results.md),
+# TEMPERATURE (its sampling temperature; default 0.3, play's).
 # It overwrites the files in Tests/ and docs/ and prints what the model card and
 # docs/results.md need by hand (the figures in the eval JSONs it writes under WORK).
 set -euo pipefail
@@ -37,7 +38,7 @@ echo "golden frames (GoldenWorldTests)"
 rm -f Tests/GenieCLITests/Golden/trace.json
 
 echo "the played session: its keys played again, its trace, session.png"
-"$G" generate --weights weights --actions-from $R/play/trace.json --temperature 0.5 --out "$W/session" >/dev/null
+"$G" generate --weights weights --actions-from $R/play/trace.json --out "$W/session" >/dev/null
 cp "$W/session/trace.json" $R/play/trace.json
 "$G" replay $R/play/trace.json --out "$W/replay" >/dev/null
 n=$(ls "$W/session"/frame_*.png | wc -l); same=0
@@ -67,7 +68,7 @@ cp "$W/pictures-explorer/tokenizer.png" $R/tokenizer.png
 if [ "${WORLD_EVAL:-1}" != 0 ]; then
 OPENBLAS_NUM_THREADS=${THREADS:-1} "$G" eval --data "$ROAMER" --tokenizer weights/tokenizer.safetensors \
   --lam weights/lam.safetensors --dynamics weights/dynamics.safetensors --keymap weights/keymap.json \
-  --clip-length 8 --clips 32 --rollout-clips 48 --scripted-starts 32 --temperature 0.5 --json \
+  --clip-length 8 --clips 32 --rollout-clips 48 --scripted-starts 32 --temperature "${TEMPERATURE:-0.3}" --json \
   --pictures "$W/pictures-roamer" --picture-prompt "$EXPLORER/episode_00003/frame_00000.png" > "$W/world.json"
 cp "$W/pictures-roamer/latent_actions.png" $R/latent_actions.png
 else
