@@ -169,10 +169,11 @@ public enum Evaluation {
 
     /// Every transition of the clips through the LAM.
     public static func latentActionTransitions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)],
-                                               length: Int) -> [LatentActionTransition] {
+                                               length: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [LatentActionTransition] {
         var transitions: [LatentActionTransition] = []
         let d = model.config.latentDimension
-        for clip in clips {
+        for (done, clip) in clips.enumerated() {
+            defer { progress?(done + 1, clips.count) }
             let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
             let (latents, codes) = withoutGradient {
                 let z = model.encodeContinuous(frames)
@@ -193,9 +194,9 @@ public enum Evaluation {
 
     /// The LAM's codes for every transition of the clips, beside the true actions and
     /// their equivalence classes (of the episodes that have actions.csv).
-    public static func latentActions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int)
-        -> (codes: [Int], actions: [Int], classes: [Int]) {
-        let transitions = latentActionTransitions(model, dataset: dataset, clips: clips, length: length)
+    public static func latentActions(_ model: LatentActionModel, dataset: VideoDataset, clips: [(episode: Int, start: Int)], length: Int,
+                                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> (codes: [Int], actions: [Int], classes: [Int]) {
+        let transitions = latentActionTransitions(model, dataset: dataset, clips: clips, length: length, progress: progress)
         return (transitions.map(\.code), transitions.compactMap(\.action), transitions.compactMap(\.actionClass))
     }
 

@@ -64,7 +64,10 @@ struct KeymapCommand: ParsableCommand {
         let clips = Evaluation.clips(dataset, length: length, count: Int.max)
             .filter { dataset.episodes[$0.episode].actions != nil }
         guard !clips.isEmpty else { throw ValidationError("no episode in \(data) has \(length) frames") }
-        let (codes, actions, classes) = Evaluation.latentActions(model, dataset: dataset, clips: clips, length: length)
+        // The LAM over every clip: minutes for a thousand episodes, so it reports progress.
+        let lamBar = ProgressBar(label: "latent actions", unit: "clips")
+        let (codes, actions, classes) = Evaluation.latentActions(model, dataset: dataset, clips: clips, length: length) { lamBar.update($0, of: $1) }
+        lamBar.finish()
         var map = try LatentKeyMap.compute(latents: codes, actions: actions, classes: classes, actionNames: PlatformerAction.names,
                                            latentActions: model.config.actions,
                                            source: ["lam": try fileFingerprint(lam), "data": data, "clip": String(length)])

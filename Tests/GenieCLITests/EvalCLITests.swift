@@ -43,6 +43,8 @@ final class EvalCLITests: XCTestCase {
 
         (status, output) = try run(["keymap", "--lam", "lam.safetensors", "--data", "data", "--out", "keymap.json", "--clip", "8"])
         XCTAssertEqual(status, 0, output)
+        // The LAM's pass over every clip reports its progress (two episodes of 20 frames: 4 whole clips of 8).
+        XCTAssertTrue(output.contains("latent actions: 4/4 clips"), output)
         let keyMap = try LatentKeyMap.load(directory + "/keymap.json")
         XCTAssertEqual(keyMap.latentActions, 8)
         XCTAssertTrue(keyMap.controls.values.allSatisfy { (0..<8).contains($0) }, "\(keyMap.controls)")
