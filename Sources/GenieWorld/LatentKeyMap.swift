@@ -124,9 +124,7 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
     /// Counts, per true action, which latent the LAM gave, over the transitions where the
     /// action was visible (its equivalence class is itself: an action that changes nothing,
     /// like jump in mid-air, looks like another and would blur the counts), and maps each
-    /// action to a latent of its own: the assignment that puts the most transitions on their
-    /// action's latent (`distinctLatents`), which is each action's most frequent latent
-    /// wherever those differ.
+    /// action to its most frequent latent (ties: the lower index).
     ///
     /// `latents`, `actions` and `classes` are per transition; `actionNames[a]` names true action a.
     public static func compute(latents: [Int], actions: [Int], classes: [Int], actionNames: [String],
@@ -141,54 +139,16 @@ public struct LatentKeyMap: Codable, Equatable, Sendable {
         }
         guard transitions > 0 else { throw KeyMapError.noVisibleTransitions }
         var map = LatentKeyMap(latentActions: latentActions, controls: [:], transitions: transitions, source: source)
-        let chosen = distinctLatents(counts: counts)
         for (a, name) in actionNames.enumerated() {
             let row = counts[a]
             map.counts[name] = row
-            guard let latent = chosen[a] else { continue }  // never visible: leave the control unmapped
-            map.controls[name] = latent
-            map.confidence[name] = Double(row[latent]) / Double(row.reduce(0, +))
+            let total = row.reduce(0, +)
+            guard total > 0 else { continue }  // never visible: leave the control unmapped
+            let best = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }!
+            map.controls[name] = best
+            map.confidence[name] = Double(row[best]) / Double(total)
         }
         return map
-    }
-
-    /// One latent per action (nil for an action never seen), distinct where there are latents
-    /// enough: of all such assignments the one with the most transitions on their action's
-    /// latent (ties decided by latent order). Where each action's most frequent
-    /// latent differs this is that latent. Where two share it (a LAM that reads left and right
-    /// weakly gives most of both, and of noop, its common code), taking it for both would leave
-    /// the player no way to reach the other; the next best latent of one still leans its way.
-    /// Exact, by dynamic programming over the sets of latents taken (at most 16 latents; with
-    /// more, or more seen actions than latents, each action takes its most frequent latent).
-    static func distinctLatents(counts: [[Int]]) -> [Int?] {
-        let latents = counts.first?.count ?? 0
-        let seen = counts.indices.filter { counts[$0].reduce(0, +) > 0 }
-        guard latents <= 16, seen.count <= latents else {
-            return counts.map { row in
-                row.reduce(0, +) > 0 ? row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } : nil
-            }
-        }
-        // best[i][taken]: most transitions the first i seen actions can place on the latents of `taken`.
-        let sets = 1 << latents
-        var best = [[Int]](repeating: [Int](repeating: -1, count: sets), count: seen.count + 1)
-        best[0][0] = 0
-        for (i, action) in seen.enumerated() {
-            for taken in 0..<sets where best[i][taken] >= 0 {
-                for latent in 0..<latents where taken & (1 << latent) == 0 {
-                    best[i + 1][taken | 1 << latent] = max(best[i + 1][taken | 1 << latent], best[i][taken] + counts[action][latent])
-                }
-            }
-        }
-        var taken = best[seen.count].indices.max { best[seen.count][$0] < best[seen.count][$1] || (best[seen.count][$0] == best[seen.count][$1] && $0 > $1) }!
-        var chosen = [Int?](repeating: nil, count: counts.count)
-        for (i, action) in seen.enumerated().reversed() {
-            // The lowest latent of `taken` that this action's share of the best total can have come through.
-            let latent = (0..<latents).first { taken & (1 << $0) != 0 && best[i][taken & ~(1 << $0)] >= 0
-                && best[i][taken & ~(1 << $0)] + counts[action][$0] == best[i + 1][taken] }!
-            chosen[action] = latent
-            taken &= ~(1 << latent)
-        }
-        return chosen
     }
 
     /// The control names mapped to latent `index`, in `Control.all` order.

@@ -358,43 +358,6 @@ final class LatentKeyMapTests: XCTestCase {
         }
     }
 
-    /// Where a weak LAM gives its common code to most of noop, left and right (as CoinRun's
-    /// does), left and right still get latents of their own: those that lean their way.
-    func testControlsThatShareTheirMostFrequentLatentGetLatentsOfTheirOwn() throws {
-        let names = Control.all  // noop, left, right, jump, left+jump, right+jump
-        let counts = [[1619, 257, 80, 121, 83, 49, 63, 139], [1162, 197, 103, 25, 646, 38, 62, 243],
-                      [910, 339, 77, 752, 27, 63, 42, 70], [531, 201, 389, 60, 68, 244, 581, 181],
-                      [502, 194, 352, 19, 203, 128, 827, 234], [395, 249, 247, 199, 36, 663, 158, 123]]
-        var latents: [Int] = [], actions: [Int] = []
-        for (a, row) in counts.enumerated() {
-            for (latent, n) in row.enumerated() {
-                latents += [Int](repeating: latent, count: n); actions += [Int](repeating: a, count: n)
-            }
-        }
-        let map = try LatentKeyMap.compute(latents: latents, actions: actions, classes: actions, actionNames: names, latentActions: 8)
-        XCTAssertEqual(map.controls, ["noop": 0, "left": 4, "right": 3, "jump": 2, "left+jump": 6, "right+jump": 5])
-        XCTAssertEqual(map.confidence["right"]!, 752.0 / 2280.0, accuracy: 1e-12)
-    }
-
-    /// The assignment is the best of all: checked against every injective one on random counts,
-    /// with an action never seen (unmapped) among them.
-    func testDistinctLatentsPlaceTheMostTransitions() {
-        var g = RandomGenerator(seed: 7)
-        for _ in 0..<20 {
-            var counts = (0..<6).map { _ in (0..<8).map { _ in g.nextInt(50) } }
-            counts[g.nextInt(6)] = [Int](repeating: 0, count: 8)
-            let chosen = LatentKeyMap.distinctLatents(counts: counts)
-            let seen = counts.indices.filter { counts[$0].reduce(0, +) > 0 }
-            XCTAssertEqual(chosen.indices.filter { chosen[$0] != nil }, seen)
-            XCTAssertEqual(Set(seen.map { chosen[$0]! }).count, seen.count, "one latent per action")
-            func bestTotal(_ i: Int, _ taken: Set<Int>) -> Int {
-                guard i < seen.count else { return 0 }
-                return (0..<8).filter { !taken.contains($0) }.map { counts[seen[i]][$0] + bestTotal(i + 1, taken.union([$0])) }.max()!
-            }
-            XCTAssertEqual(seen.map { counts[$0][chosen[$0]!] }.reduce(0, +), bestTotal(0, []))
-        }
-    }
-
     /// The airtime is read from whole episodes: the first step after a jump at which most
     /// jump presses take effect, less one; nil without jumps or when presses never fail.
     func testTheJumpAirtimeIsWhatTheDataShows() throws {
