@@ -8,23 +8,37 @@ import GenieTensor
 /// the run folder (the dynamics trainer never runs the tokenizer per step).
 public struct TokenizedDataset: Sendable {
     /// Per episode: codes [frames · S].
-    public let tokens: [[Int32]]
+    public internal(set) var tokens: [[Int32]]
     /// Per episode: latent actions [frames − 1].
-    public let actions: [[Int32]]
+    public internal(set) var actions: [[Int32]]
     public let tokensPerFrame: Int
 
     /// Encodes each episode in windows of `window` frames (the tokenizer's and LAM's
     /// temporal context); LAM windows overlap by one frame so every transition gets an action.
+    ///
+    /// `done`: the episodes already tokenised by an earlier, stopped build (a prefix of this
+    /// dataset's; ignored unless its frame counts match). `progress` is told the episodes so
+    /// far after each one and answers whether to go on; when it answers no, the build stops
+    /// there and returns what it has (fewer episodes than the dataset).
     public static func build(dataset: VideoDataset, tokenizer: VideoTokenizer, lam: LatentActionModel, window: Int,
-                             progress: ((Int, Int) -> Void)? = nil) -> TokenizedDataset {
-        var allTokens: [[Int32]] = [], allActions: [[Int32]] = []
-        for (index, episode) in dataset.episodes.enumerated() {
+                             continuing done: TokenizedDataset? = nil,
+                             progress: ((TokenizedDataset) -> Bool)? = nil) -> TokenizedDataset {
+        let s = tokenizer.config.tokensPerFrame
+        let prefix = done.flatMap { $0.isPrefix(of: dataset, tokensPerFrame: s) ? $0 : nil }
+        var soFar = prefix ?? TokenizedDataset(tokens: [], actions: [], tokensPerFrame: s)
+        for (index, episode) in dataset.episodes.enumerated().dropFirst(soFar.tokens.count) {
             let actions = lam.inferActions(ClipSampler.frames(dataset, clips: [(index, 0)], length: episode.frames.count), window: window)
-            allTokens.append(codes(ofEpisode: index, in: dataset, tokenizer: tokenizer, window: window))
-            allActions.append(actions)
-            progress?(index + 1, dataset.episodes.count)
+            soFar.tokens.append(codes(ofEpisode: index, in: dataset, tokenizer: tokenizer, window: window))
+            soFar.actions.append(actions)
+            if let progress, !progress(soFar) { break }
         }
-        return TokenizedDataset(tokens: allTokens, actions: allActions, tokensPerFrame: tokenizer.config.tokensPerFrame)
+        return soFar
+    }
+
+    /// Whether these episodes have the frame counts of the first episodes of `dataset`.
+    func isPrefix(of dataset: VideoDataset, tokensPerFrame s: Int) -> Bool {
+        tokensPerFrame == s && tokens.count <= dataset.episodes.count
+            && zip(tokens, dataset.episodes).allSatisfy { $0.count == $1.frames.count * s }
     }
 
     /// One episode's codes [frames · S], encoded in windows of `window` frames.

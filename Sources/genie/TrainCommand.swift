@@ -101,6 +101,10 @@ struct CommonTrainingOptions: ParsableArguments {
     /// Under mpirun only rank 0 writes, so only rank 0 claims.
     func claimRunFolder(kind: String) throws {
         if let initialWeights, !resume { _ = try Trainer.initialWeights(initialWeights, kind: kind) }
+        // Said now, not after reading and tokenising the data.
+        if resume, !FileManager.default.fileExists(atPath: out + "/\(kind).state.safetensors") {
+            throw TrainingStateError.nothingToResume(out, kind: kind)
+        }
         guard Distributed.group.isRoot else { return }
         try Folder.create(out)
         do {
@@ -245,6 +249,12 @@ struct TrainLatentActions: ParsableCommand {
     }
 }
 
+/// A stop asked for while tokenising: the partial cache is kept.
+struct StoppedWhileTokenising: Error, CustomStringConvertible {
+    let done: Int, of: Int, path: String
+    var description: String { "stopped while tokenising: \(done) of \(of) episodes kept in \(path); the same command goes on from there" }
+}
+
 struct TrainDynamics: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dynamics",
         abstract: "Train the MaskGIT dynamics model on codes of a frozen tokenizer and actions of a frozen LAM.")
@@ -269,20 +279,12 @@ struct TrainDynamics: ParsableCommand {
         let dataPath = URL(fileURLWithPath: common.data).standardizedFileURL.path
         let key = "\(dataPath)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
         let cachePath = common.out + "/tokens.safetensors"
+        let (s, codes, actions) = (tokenizerModel.config.tokensPerFrame, tokenizerModel.config.codebookSize, lamModel.config.actions)
         let data: TokenizedDataset
-        if let cached = TokenizedDataset.load(from: cachePath, key: key, tokensPerFrame: tokenizerModel.config.tokensPerFrame,
-                                              codebookSize: tokenizerModel.config.codebookSize, actionCount: lamModel.config.actions) {
+        if let cached = TokenizedDataset.load(from: cachePath, key: key, tokensPerFrame: s, codebookSize: codes, actionCount: actions) {
             data = cached
         } else {
-            // Every rank tokenises (the same codes); rank 0 keeps the cache.
-            let progress = Distributed.group.isRoot ? ProgressBar(label: "tokenising", unit: "episodes") : nil
-            data = withoutGradient {
-                TokenizedDataset.build(dataset: sampler.dataset, tokenizer: tokenizerModel, lam: lamModel, window: common.clip) { done, total in
-                    progress?.update(done, of: total)
-                }
-            }
-            progress?.finish()
-            if Distributed.group.isRoot { try data.save(to: cachePath, key: key) }
+            data = try tokenise(sampler.dataset, tokenizerModel, lamModel, key: key, cachePath: cachePath)
         }
         var config = DynamicsConfig()
         config.tokensPerFrame = tokenizerModel.config.tokensPerFrame
@@ -293,4 +295,43 @@ struct TrainDynamics: ParsableCommand {
         try common.train(try DynamicsTask(dynamics: model, data: data, tokenizer: tokenizerModel, batch: common.batch,
                                           clipLength: common.clip, dataSeed: common.dataSeed))
     }
+
+    /// Tokenises the episodes with the frozen networks and writes the cache. A partial cache
+    /// is kept beside it at least every minute and on Ctrl-C or SIGTERM, and the same command
+    /// goes on from it: a stop while tokenising loses a minute at most.
+    func tokenise(_ dataset: VideoDataset, _ tokenizer: VideoTokenizer, _ lam: LatentActionModel,
+                  key: String, cachePath: String) throws -> TokenizedDataset {
+        let group = Distributed.group
+        let partialPath = common.out + "/tokens.partial.safetensors"
+        let (s, codes, actions) = (tokenizer.config.tokensPerFrame, tokenizer.config.codebookSize, lam.config.actions)
+        let done = TokenizedDataset.load(from: partialPath, key: key, tokensPerFrame: s, codebookSize: codes, actionCount: actions)
+        if let done, !done.tokens.isEmpty { Distributed.say("tokenising: continuing after \(done.tokens.count) episodes (\(partialPath))") }
+        StopSignal.install(also: group.size > 1 ? [SIGUSR1] : [])
+        // Every rank tokenises (the same codes); rank 0 keeps the cache.
+        let progress = group.isRoot ? ProgressBar(label: "tokenising", unit: "episodes") : nil
+        var saved = Date()
+        var saveError: Error?
+        let data = withoutGradient {
+            TokenizedDataset.build(dataset: dataset, tokenizer: tokenizer, lam: lam, window: common.clip, continuing: done) { soFar in
+                progress?.update(soFar.tokens.count, of: dataset.episodes.count)
+                let stop = group.anyRank(StopSignal.received != nil)
+                if group.isRoot, stop || Date().timeIntervalSince(saved) >= 60, soFar.tokens.count < dataset.episodes.count {
+                    do { try soFar.save(to: partialPath, key: key) } catch { saveError = error }
+                    saved = Date()
+                }
+                return !stop && saveError == nil
+            }
+        }
+        progress?.finish()
+        if let saveError { throw saveError }
+        guard data.tokens.count == dataset.episodes.count else {
+            throw StoppedWhileTokenising(done: data.tokens.count, of: dataset.episodes.count, path: partialPath)
+        }
+        if group.isRoot {
+            try data.save(to: cachePath, key: key)
+            try? FileManager.default.removeItem(atPath: partialPath)
+        }
+        return data
+    }
+
 }

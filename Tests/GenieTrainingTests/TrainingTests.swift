@@ -400,6 +400,41 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.loadTokenizer(directory + "/half.safetensors")) { XCTAssertTrue($0 is SafeTensorsError) }
     }
 
+    /// Tokenising stopped after some episodes and continued from what it kept (saved and read
+    /// back) gives the codes and actions of one uninterrupted build; a kept prefix whose frame
+    /// counts do not match the data is not trusted.
+    func testTokenisingStoppedAndContinuedGivesTheWholeBuild() throws {
+        let data = directory + "/data"
+        try makeDataset(data, episodes: 4, frames: 5)
+        let dataset = try VideoDataset(root: data)
+        var l = LatentActionConfig()
+        l.frameHeight = 8; l.frameWidth = 8; l.patch = 4; l.actions = 4; l.latentDimension = 4
+        l.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); l.decoder = l.encoder
+        let (tokenizer, lam) = (tinyTokenizer(), LatentActionModel(l, seed: 4))
+        let whole = TokenizedDataset.build(dataset: dataset, tokenizer: tokenizer, lam: lam, window: 3)
+        XCTAssertEqual(whole.tokens.count, 4)
+        var seen: [Int] = []
+        let stopped = TokenizedDataset.build(dataset: dataset, tokenizer: tokenizer, lam: lam, window: 3) { soFar in
+            seen.append(soFar.tokens.count)
+            return soFar.tokens.count < 2
+        }
+        XCTAssertEqual(seen, [1, 2])
+        XCTAssertEqual(stopped.tokens, Array(whole.tokens.prefix(2)))
+        let path = directory + "/tokens.partial.safetensors"
+        try stopped.save(to: path, key: "k")
+        let kept = try XCTUnwrap(TokenizedDataset.load(from: path, key: "k", tokensPerFrame: 4, codebookSize: 16, actionCount: 4))
+        var continued: [Int] = []
+        let resumed = TokenizedDataset.build(dataset: dataset, tokenizer: tokenizer, lam: lam, window: 3, continuing: kept) {
+            continued.append($0.tokens.count); return true
+        }
+        XCTAssertEqual(continued, [3, 4], "the kept episodes are not encoded again")
+        XCTAssertEqual(resumed.tokens, whole.tokens)
+        XCTAssertEqual(resumed.actions, whole.actions)
+        let foreign = TokenizedDataset(tokens: [Array(whole.tokens[0].prefix(8))], actions: [[0]], tokensPerFrame: 4)
+        XCTAssertEqual(TokenizedDataset.build(dataset: dataset, tokenizer: tokenizer, lam: lam, window: 3, continuing: foreign).tokens,
+                       whole.tokens, "a prefix of other frame counts is rebuilt")
+    }
+
     /// The token cache is rebuilt, never trusted, when what it holds is not what the frozen
     /// networks make: codes beyond the codebook, actions beyond the LAM's, counts that do not fit.
     func testATokenCacheHoldingWhatTheNetworksCannotMakeIsRebuilt() throws {
