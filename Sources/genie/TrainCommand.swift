@@ -257,7 +257,13 @@ struct StoppedWhileTokenising: Error, CustomStringConvertible {
 
 struct TrainDynamics: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dynamics",
-        abstract: "Train the MaskGIT dynamics model on codes of a frozen tokenizer and actions of a frozen LAM.")
+        abstract: "Train the MaskGIT dynamics model on codes of a frozen tokenizer and actions of a frozen LAM.",
+        discussion: """
+            The data are tokenised once by the frozen networks and kept in the run folder \
+            (tokens.safetensors). A stop while tokenising (Ctrl-C, SIGTERM, a kill) keeps what is \
+            done (tokens.partial.safetensors, saved every minute and on the stop): the same command \
+            goes on from there. After the first checkpoint, add --resume.
+            """)
     @OptionGroup var common: CommonTrainingOptions
     @OptionGroup var size: TransformerOptions
     @Option(help: "Tokenizer checkpoint (frozen).") var tokenizer: String
