@@ -246,12 +246,14 @@ public enum Evaluation {
     /// LAM-inferred actions, and the paper's ΔtPSNR at t = `horizon`: PSNR(x_t, x̂_t) with
     /// x̂ generated from x₀ under the inferred latent actions, minus the same under random ones.
     public static func dynamics(_ model: DynamicsModel, tokenizer: VideoTokenizer, lam: LatentActionModel, dataset: VideoDataset,
-                                clips: [(episode: Int, start: Int)], horizon: Int, settings: MaskGITSettings, seed: UInt64) -> DynamicsFigures {
+                                clips: [(episode: Int, start: Int)], horizon: Int, settings: MaskGITSettings, seed: UInt64,
+                                progress: ((_ done: Int) -> Void)? = nil) -> DynamicsFigures {
         var g = RandomGenerator(seed: seed)
         var figures = DynamicsFigures()
         let s = model.config.tokensPerFrame
         var correct = 0, counted = 0
-        for clip in clips {
+        for (done, clip) in clips.enumerated() {
+            progress?(done)
             let length = horizon + 1
             let frames = ClipSampler.frames(dataset, clips: [clip], length: length)
             let tokens = tokenizer.encode(frames)

@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate checkpoints on held-out episodes: tokenizer PSNR/SSIM, LAM agreement with true actions, dynamics accuracy and ΔtPSNR.",
-        discussion: "Give any of --tokenizer, --lam, --dynamics; the dynamics figures need all three. Use episodes the models did not train on (another --seed of `genie data generate`).")
+        discussion: "Give any of --tokenizer, --lam, --dynamics; the dynamics figures need all three. Use episodes the models did not train on (another --seed of `genie data generate`). The world's figures take minutes to an hour; their parts report progress on stderr, the report goes to stdout.")
 
     @Option(help: "Folder of held-out episodes (with actions.csv for LAM agreement).") var data: String
     @Option(help: "Tokenizer checkpoint.") var tokenizer: String?
@@ -122,9 +122,13 @@ struct EvalCommand: ParsableCommand {
             guard model.config.actions == lamModel.config.actions else {
                 throw CheckpointError.mismatched("the dynamics model takes \(model.config.actions) actions, the LAM has \(lamModel.config.actions)")
             }
+            let dynamicsClips = Evaluation.clips(dataset, length: horizon + 1, count: clips)
             let figures = withoutGradient {
-                Evaluation.dynamics(model, tokenizer: tokenizerModel, lam: lamModel, dataset: dataset, clips: Evaluation.clips(dataset, length: horizon + 1, count: clips),
-                                    horizon: horizon, settings: MaskGITSettings(iterations: iterations, temperature: temperature), seed: seed)
+                Self.reportingProgress("dynamics", unit: "clips", total: dynamicsClips.count) { done in
+                    Evaluation.dynamics(model, tokenizer: tokenizerModel, lam: lamModel, dataset: dataset, clips: dynamicsClips,
+                                        horizon: horizon, settings: MaskGITSettings(iterations: iterations, temperature: temperature), seed: seed,
+                                        progress: done)
+                }
             }
             report["dynamics_masked_accuracy"] = rounded(figures.maskedAccuracy, 4)
             report["next_frame_psnr"] = rounded(figures.nextFramePSNR, 2)
@@ -156,11 +160,20 @@ struct EvalCommand: ParsableCommand {
                 }
                 // From held-out first frames, 16 frames of noop: does the scene stay?
                 let prompts = Evaluation.clips(dataset, length: 1, count: rolloutClips).map { dataset.episodes[$0.episode].frames[$0.start] }
-                let persistence = try withoutGradient { try Evaluation.promptPersistence(prompts: prompts, steps: 16, seed: seed, makeWorld: world) }
+                let persistence = try withoutGradient {
+                    try Self.reportingProgress("prompt persistence", unit: "prompts", total: prompts.count) { done in
+                        try Evaluation.promptPersistence(prompts: prompts, steps: 16, seed: seed, makeWorld: Self.counting(done, world))
+                    }
+                }
                 if scriptedStarts > 0 {
                     let truth = try PlatformerWorld(seed: 0, width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight, camera: camera)
                     let starts = (0..<scriptedStarts).map { DatasetWriter.episodeSeed(datasetSeed: scriptedSeed, episode: $0) }
-                    let scripted = try withoutGradient { try ScriptedRollouts.evaluate(truth: truth, starts: starts) { try world($0, $1) } }
+                    let runs = starts.count * RolloutScript.standard.count
+                    let scripted = try withoutGradient {
+                        try Self.reportingProgress("scripted rollouts", unit: "runs", total: runs) { done in
+                            try ScriptedRollouts.evaluate(truth: truth, starts: starts, makeWorld: Self.counting(done, world))
+                        }
+                    }
                     // The ceiling: the simulator's frames through the tokenizer alone.
                     let ceiling = try withoutGradient {
                         try ScriptedRollouts.evaluate(truth: truth, starts: starts) { _, _ in
@@ -189,7 +202,10 @@ struct EvalCommand: ParsableCommand {
                 var also: [Evaluation.RolloutActions] = [.inferred(lamModel, window: lamWindow)]
                 if clips.allSatisfy({ dataset.episodes[$0.episode].actionClasses != nil }) { also.insert(.effective, at: 0) }
                 let rollouts = try withoutGradient {
-                    try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed, also: also, makeWorld: world)
+                    try Self.reportingProgress("rollouts", unit: "clips", total: clips.count) { done in
+                        try Evaluation.rollouts(dataset: dataset, clips: clips, horizons: horizons, seed: seed, also: also,
+                                                makeWorld: Self.counting(done, world))
+                    }
                 }
                 report["rollout_clips"] = rollouts.clips
                 for (name, figures) in rollouts.psnr {
@@ -199,6 +215,26 @@ struct EvalCommand: ParsableCommand {
         }
         if json { printJSON(report); return }
         for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
+    }
+
+    /// Runs one long part of the evaluation with a progress bar on stderr: `work` is given a
+    /// function to call with the number of items done as each next one starts.
+    static func reportingProgress<T>(_ label: String, unit: String, total: Int, _ work: (_ done: @escaping (Int) -> Void) throws -> T) rethrows -> T {
+        let bar = ProgressBar(label: "eval: \(label)", unit: unit)
+        let result = try work { bar.update($0, of: total) }
+        bar.update(total, of: total)
+        bar.finish()
+        return result
+    }
+
+    /// `makeWorld` that reports how many worlds it has made before making the next.
+    static func counting<W>(_ done: @escaping (Int) -> Void, _ makeWorld: @escaping (Frame, UInt64) throws -> W) -> (Frame, UInt64) throws -> W {
+        var made = 0
+        return { prompt, seed in
+            done(made)
+            made += 1
+            return try makeWorld(prompt, seed)
+        }
     }
 
     /// One row per transition; the episode by its folder, relative to --data (quoted, as a

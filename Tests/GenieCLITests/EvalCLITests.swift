@@ -70,10 +70,15 @@ final class EvalCLITests: XCTestCase {
         let reader = try XCTUnwrap(try LatentKeyMap.load(directory + "/keymap-reader.json").jumpReader)
         XCTAssertEqual([reader.tokensPerFrame, reader.codebookSize], [12, 16])
 
-        (status, output) = try run(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--lam", "lam.safetensors",
+        let evaluation = try GenieExecutable.runApart(["eval", "--data", "data", "--tokenizer", "tokenizer.safetensors", "--lam", "lam.safetensors",
                                     "--dynamics", "dynamics.safetensors", "--keymap", "keymap.json", "--clips", "2", "--clip-length", "8",
-                                    "--rollout-clips", "1", "--iterations", "2", "--pictures", "pictures", "--json"])
-        XCTAssertEqual(status, 0, output)
+                                    "--rollout-clips", "1", "--iterations", "2", "--pictures", "pictures", "--json"], in: directory)
+        (status, output) = (evaluation.status, evaluation.stdout)
+        XCTAssertEqual(status, 0, output + evaluation.stderr)
+        // The long parts say how far they are, on stderr (stdout stays the report alone).
+        for line in ["eval: dynamics: 2/2 clips", "eval: prompt persistence: 1/1 prompts", "eval: rollouts: 1/1 clips"] {
+            XCTAssertTrue(evaluation.stderr.contains(line), "\(line) in: \(evaluation.stderr)")
+        }
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         func number(_ key: String) -> Double { (report[key] as? NSNumber)?.doubleValue ?? .nan }
         for key in ["tokenizer_psnr", "psnr_t4_inferred", "psnr_t4_random", "rollout_psnr_t1_mapped", "rollout_psnr_t4_mapped",

@@ -23,11 +23,28 @@ enum GenieExecutable {
         return try runToEnd(p)
     }
 
+    /// Runs genie with `arguments` in `directory`; its exit status, stdout and stderr apart
+    /// (stderr through a file, so that neither pipe can fill while the other is read).
+    static func runApart(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = url
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let errorPath = directory + "/.stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        p.standardError = errorFile
+        let (status, stdout) = try runToEnd(p, stderrToo: false)
+        try errorFile.close()
+        return (status, stdout, try String(contentsOfFile: errorPath, encoding: .utf8))
+    }
+
     /// Runs a prepared process to its end; its exit status and its stdout and stderr together.
-    static func runToEnd(_ p: Process) throws -> (Int32, String) {
+    static func runToEnd(_ p: Process, stderrToo: Bool = true) throws -> (Int32, String) {
         let pipe = Pipe()
         p.standardOutput = pipe
-        p.standardError = pipe
+        if stderrToo { p.standardError = pipe }
         try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
