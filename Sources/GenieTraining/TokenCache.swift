@@ -36,9 +36,14 @@ public struct TokenizedDataset: Sendable {
     }
 
     /// Whether these episodes have the frame counts of the first episodes of `dataset`.
-    func isPrefix(of dataset: VideoDataset, tokensPerFrame s: Int) -> Bool {
+    public func isPrefix(of dataset: VideoDataset, tokensPerFrame s: Int) -> Bool {
         tokensPerFrame == s && tokens.count <= dataset.episodes.count
             && zip(tokens, dataset.episodes).allSatisfy { $0.count == $1.frames.count * s }
+    }
+
+    /// The first `count` episodes.
+    public func prefix(_ count: Int) -> TokenizedDataset {
+        TokenizedDataset(tokens: Array(tokens.prefix(count)), actions: Array(actions.prefix(count)), tokensPerFrame: tokensPerFrame)
     }
 
     /// One episode's codes [frames · S], encoded in windows of `window` frames.

@@ -346,7 +346,8 @@ public enum TrainingStateError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .nothingToResume(let d, let k): return "nothing to resume in \(d): it holds no \(k) training state (\(k).state.safetensors); without --resume the run starts (a dynamics run goes on from the tokenising it kept)"
+        case .nothingToResume(let d, let k): return "nothing to resume in \(d): it holds no \(k) training state (\(k).state.safetensors)"
+                + (k == "dynamics" ? "; without --resume the run starts, and goes on from any tokenising it kept" : "")
         case .incomplete(let p, let r): return "cannot resume from \(p): \(r)"
         case .torn(let m, let ms, let s, let ss):
             return "cannot resume: \(m) is at step \(ms) but \(s) at step \(ss) (a training killed between writing the two); start the run again"

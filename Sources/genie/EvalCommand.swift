@@ -168,10 +168,10 @@ struct EvalCommand: ParsableCommand {
                 if scriptedStarts > 0 {
                     let truth = try PlatformerWorld(seed: 0, width: tokenizerModel.config.frameWidth, height: tokenizerModel.config.frameHeight, camera: camera)
                     let starts = (0..<scriptedStarts).map { DatasetWriter.episodeSeed(datasetSeed: scriptedSeed, episode: $0) }
-                    let runs = starts.count * RolloutScript.standard.count
+                    let scripts = RolloutScript.standard
                     let scripted = try withoutGradient {
-                        try Self.reportingProgress("scripted rollouts", unit: "runs", total: runs) { done in
-                            try ScriptedRollouts.evaluate(truth: truth, starts: starts, makeWorld: Self.counting(done, world))
+                        try Self.reportingProgress("scripted rollouts", unit: "runs", total: starts.count * scripts.count) { done in
+                            try ScriptedRollouts.evaluate(truth: truth, starts: starts, scripts: scripts, makeWorld: Self.counting(done, world))
                         }
                     }
                     // The ceiling: the simulator's frames through the tokenizer alone.
@@ -221,9 +221,9 @@ struct EvalCommand: ParsableCommand {
     /// function to call with the number of items done as each next one starts.
     static func reportingProgress<T>(_ label: String, unit: String, total: Int, _ work: (_ done: @escaping (Int) -> Void) throws -> T) rethrows -> T {
         let bar = ProgressBar(label: "eval: \(label)", unit: unit)
+        defer { bar.finish() }
         let result = try work { bar.update($0, of: total) }
         bar.update(total, of: total)
-        bar.finish()
         return result
     }
 

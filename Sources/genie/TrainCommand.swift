@@ -101,17 +101,21 @@ struct CommonTrainingOptions: ParsableArguments {
     /// Under mpirun only rank 0 writes, so only rank 0 claims.
     func claimRunFolder(kind: String) throws {
         if let initialWeights, !resume { _ = try Trainer.initialWeights(initialWeights, kind: kind) }
-        // Said now, not after reading and tokenising the data.
-        if resume, !FileManager.default.fileExists(atPath: out + "/\(kind).state.safetensors") {
-            throw TrainingStateError.nothingToResume(out, kind: kind)
+        // Said now, not after reading and tokenising the data; on rank 0 once the lock is
+        // held, so that a run still starting up is named as running, not as nothing to resume.
+        func checkSomethingToResume() throws {
+            if resume, !FileManager.default.fileExists(atPath: out + "/\(kind).state.safetensors") {
+                throw TrainingStateError.nothingToResume(out, kind: kind)
+            }
         }
-        guard Distributed.group.isRoot else { return }
+        guard Distributed.group.isRoot else { return try checkSomethingToResume() }
         try Folder.create(out)
         do {
             Self.runLock = try RunLock(out + "/\(kind).lock", owner: commandLine)
         } catch RunLockError.held(_, let holder) {
             throw ValidationError("\(out) is being written by a running \(kind) training (\(holder)); wait for it to end, or choose another --out")
         }
+        try checkSomethingToResume()
         // With the lock held no other writer of this kind is at work here: temporary files
         // of its checkpoints are left over from a killed run.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where name.hasPrefix(".\(kind).") && name.hasSuffix(".tmp") {
@@ -280,17 +284,24 @@ struct TrainDynamics: ParsableCommand {
         guard lamModel.config.frameWidth == tokenizerModel.config.frameWidth, lamModel.config.frameHeight == tokenizerModel.config.frameHeight else {
             throw CheckpointError.mismatched("the tokenizer and the LAM were trained on frames of different sizes")
         }
-        // The cache is valid for this data and these two exact checkpoints; the data's path is
-        // made absolute so that a resume from another directory finds its cache.
+        // The cache is valid for this data, these two exact checkpoints and this clip length
+        // (the window the codes are encoded in); the data's path is made absolute so that a
+        // resume from another directory finds its cache.
         let dataPath = URL(fileURLWithPath: common.data).standardizedFileURL.path
-        let key = "\(dataPath)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))"
+        let key = "\(dataPath)|\(common.maxEpisodes ?? -1)|\(tokenizerFile.metadata["steps"] ?? "?")|\(lamFile.metadata["steps"] ?? "?")|\(try fileFingerprint(tokenizer))|\(try fileFingerprint(lam))|clip \(common.clip)"
+        let loadCache = { (path: String) in
+            TokenizedDataset.load(from: path, key: key, tokensPerFrame: tokenizerModel.config.tokensPerFrame,
+                                  codebookSize: tokenizerModel.config.codebookSize, actionCount: lamModel.config.actions)
+        }
         let cachePath = common.out + "/tokens.safetensors"
-        let (s, codes, actions) = (tokenizerModel.config.tokensPerFrame, tokenizerModel.config.codebookSize, lamModel.config.actions)
+        let cached = loadCache(cachePath)
+        // Every rank must take the same path (tokenising is collective): a cache only some
+        // ranks can read is made again by all.
         let data: TokenizedDataset
-        if let cached = TokenizedDataset.load(from: cachePath, key: key, tokensPerFrame: s, codebookSize: codes, actionCount: actions) {
+        if !Distributed.group.anyRank(cached == nil), let cached {
             data = cached
         } else {
-            data = try tokenise(sampler.dataset, tokenizerModel, lamModel, key: key, cachePath: cachePath)
+            data = try tokenise(sampler.dataset, tokenizerModel, lamModel, key: key, cachePath: cachePath, loadCache: loadCache)
         }
         var config = DynamicsConfig()
         config.tokensPerFrame = tokenizerModel.config.tokensPerFrame
@@ -305,13 +316,15 @@ struct TrainDynamics: ParsableCommand {
     /// Tokenises the episodes with the frozen networks and writes the cache. A partial cache
     /// is kept beside it at least every minute and on Ctrl-C or SIGTERM, and the same command
     /// goes on from it: a stop while tokenising loses a minute at most.
-    func tokenise(_ dataset: VideoDataset, _ tokenizer: VideoTokenizer, _ lam: LatentActionModel,
-                  key: String, cachePath: String) throws -> TokenizedDataset {
+    func tokenise(_ dataset: VideoDataset, _ tokenizer: VideoTokenizer, _ lam: LatentActionModel, key: String, cachePath: String,
+                  loadCache: (String) -> TokenizedDataset?) throws -> TokenizedDataset {
         let group = Distributed.group
         let partialPath = common.out + "/tokens.partial.safetensors"
-        let (s, codes, actions) = (tokenizer.config.tokensPerFrame, tokenizer.config.codebookSize, lam.config.actions)
-        let done = TokenizedDataset.load(from: partialPath, key: key, tokensPerFrame: s, codebookSize: codes, actionCount: actions)
-        if let done, !done.tokens.isEmpty { Distributed.say("tokenising: continuing after \(done.tokens.count) episodes (\(partialPath))") }
+        // Every rank goes on from the same episode: the shortest kept prefix any rank can read.
+        let kept = loadCache(partialPath).flatMap { $0.isPrefix(of: dataset, tokensPerFrame: tokenizer.config.tokensPerFrame) ? $0 : nil }
+        let agreed = Int(group.allgather([Int32(kept?.tokens.count ?? 0)]).min() ?? 0)
+        let done = kept?.prefix(agreed)
+        if agreed > 0 { Distributed.say("tokenising: continuing after \(agreed) episodes (\(partialPath))") }
         StopSignal.install(also: group.size > 1 ? [SIGUSR1] : [])
         // Every rank tokenises (the same codes); rank 0 keeps the cache.
         let progress = group.isRoot ? ProgressBar(label: "tokenising", unit: "episodes") : nil
@@ -320,16 +333,18 @@ struct TrainDynamics: ParsableCommand {
         let data = withoutGradient {
             TokenizedDataset.build(dataset: dataset, tokenizer: tokenizer, lam: lam, window: common.clip, continuing: done) { soFar in
                 progress?.update(soFar.tokens.count, of: dataset.episodes.count)
-                let stop = group.anyRank(StopSignal.received != nil)
-                if group.isRoot, stop || Date().timeIntervalSince(saved) >= 60, soFar.tokens.count < dataset.episodes.count {
+                // One collective per episode on every rank; a failed save stops all of them.
+                let stop = group.anyRank(StopSignal.received != nil || saveError != nil)
+                if group.isRoot, saveError == nil, stop || Date().timeIntervalSince(saved) >= 60, soFar.tokens.count < dataset.episodes.count {
                     do { try soFar.save(to: partialPath, key: key) } catch { saveError = error }
                     saved = Date()
                 }
-                return !stop && saveError == nil
+                return !stop
             }
         }
         progress?.finish()
-        if let saveError { throw saveError }
+        // Rank 0 gets here once its save is written: no rank ends the job before that.
+        if group.anyRank(saveError != nil) { throw saveError ?? StoppedWhileTokenising(done: data.tokens.count, of: dataset.episodes.count, path: partialPath) }
         guard data.tokens.count == dataset.episodes.count else {
             throw StoppedWhileTokenising(done: data.tokens.count, of: dataset.episodes.count, path: partialPath)
         }

@@ -76,7 +76,8 @@ final class EvalCLITests: XCTestCase {
         (status, output) = (evaluation.status, evaluation.stdout)
         XCTAssertEqual(status, 0, output + evaluation.stderr)
         // The long parts say how far they are, on stderr (stdout stays the report alone).
-        for line in ["eval: dynamics: 2/2 clips", "eval: prompt persistence: 1/1 prompts", "eval: rollouts: 1/1 clips"] {
+        for line in ["eval: dynamics: 0/2 clips", "eval: dynamics: 2/2 clips", "eval: prompt persistence: 0/1 prompts",
+                     "eval: prompt persistence: 1/1 prompts", "eval: rollouts: 0/1 clips", "eval: rollouts: 1/1 clips"] {
             XCTAssertTrue(evaluation.stderr.contains(line), "\(line) in: \(evaluation.stderr)")
         }
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)

@@ -34,9 +34,9 @@ enum GenieExecutable {
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        defer { try? errorFile.close() }
         p.standardError = errorFile
         let (status, stdout) = try runToEnd(p, stderrToo: false)
-        try errorFile.close()
         return (status, stdout, try String(contentsOfFile: errorPath, encoding: .utf8))
     }
 
