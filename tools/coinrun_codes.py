@@ -18,14 +18,9 @@ from collections import Counter
 if len(sys.argv) != 3 or not os.path.isfile(sys.argv[1]) or not os.path.isdir(sys.argv[2]):
     sys.exit("usage: coinrun_codes.py TRANSITIONS_CSV EPISODES_FOLDER (the list of `genie eval --transitions` "
              "and the folder it was made from)")
-try:
-    import numpy as np
-    from PIL import Image
-except ImportError as e:
-    sys.exit(f"coinrun_codes.py needs numpy and Pillow ({e.name} is missing): pip install numpy pillow")
+from coinrun_controls import DIRECTION, JUMP, require_numpy_and_pillow
 
-DIRECTION = {0: 0, 1: -1, 2: 1, 3: 0, 4: -1, 5: 1}
-JUMP = {0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1}
+np, Image = require_numpy_and_pillow("coinrun_codes.py")
 transitions_path, root = sys.argv[1], sys.argv[2]
 frames = {}
 

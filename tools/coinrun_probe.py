@@ -28,14 +28,9 @@ if len(sys.argv) not in (2, 3) or not os.path.isdir(sys.argv[1]) or (len(sys.arg
         or (len(sys.argv) == 3 and int(sys.argv[2]) < 1):
     sys.exit("usage: coinrun_probe.py EPISODES_FOLDER [EPISODES] (a folder of episode_NNNNN folders with actions.csv; "
              "reads the first EPISODES of them, default 40)")
-try:
-    import numpy as np
-    from PIL import Image
-except ImportError as e:
-    sys.exit(f"coinrun_probe.py needs numpy and Pillow ({e.name} is missing): pip install numpy pillow")
+from coinrun_controls import DIRECTION, JUMP, require_numpy_and_pillow
 
-DIRECTION = {0: 0, 1: -1, 2: 1, 3: 0, 4: -1, 5: 1}
-JUMP = {0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1}
+np, Image = require_numpy_and_pillow("coinrun_probe.py")
 
 
 def best_shift(a, b):
