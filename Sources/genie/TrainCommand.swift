@@ -354,5 +354,4 @@ struct TrainDynamics: ParsableCommand {
         }
         return data
     }
-
 }
