@@ -74,16 +74,26 @@ public final class DynamicsModel: Module {
         head(transformer(embed(tokens: tokens, actions: actions, batch: batch, frames: frames), timeOffset: timeOffset))
     }
 
-    /// Logits [1, 1, S, K] of one new frame, given the action that led to it, through a
-    /// temporal KV cache holding the frames before it (play: see `DynamicsStream`).
-    public func logits(frameTokens: [Int32], action: Int32, cache: TransformerCache) -> Tensor {
-        head(hidden(frameTokens: frameTokens, action: action, cache: cache))
+    /// Logits [M, K] of the M tokens at `positions` of the transformer's output h (indices
+    /// into its tokens, B·T·S in all): MaskGIT scores only the tokens still masked, and the
+    /// head is a fifth of a pass over a frame.
+    public func logits(_ h: Tensor, at positions: [Int32]) -> Tensor {
+        // A row gather, which is what an embedding lookup is.
+        head(embedding(positions, shape: [positions.count], table: reshape(h, [-1, config.transformer.width])))
     }
 
-    /// The transformer's output [1, 1, S, d] for one new frame through the cache, whose keys
-    /// and values it writes: what committing a finished frame needs (no head).
-    public func hidden(frameTokens: [Int32], action: Int32, cache: TransformerCache) -> Tensor {
-        transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache)
+    /// Logits [M, K] at `positions` of one new frame (all S by default), given the action that
+    /// led to it, through a temporal KV cache holding the frames before it (play: see
+    /// `DynamicsStream`). Writes the frame's keys and values into the cache, commits nothing.
+    public func logits(frameTokens: [Int32], action: Int32, cache: TransformerCache, at positions: [Int32]? = nil) -> Tensor {
+        let h = transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache)
+        return logits(h, at: positions ?? (0..<Int32(config.tokensPerFrame)).map { $0 })
+    }
+
+    /// Writes one new frame's keys and values into the cache and computes nothing else: what
+    /// committing a finished frame needs.
+    public func writeKeysAndValues(frameTokens: [Int32], action: Int32, cache: TransformerCache) {
+        transformer.writeKeysAndValues(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache)
     }
 
     /// The MaskGIT training mask: frame 0 is never masked; in frames after it each token is

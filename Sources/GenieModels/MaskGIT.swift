@@ -19,7 +19,8 @@ public func maskedAfterIteration(_ i: Int, of k: Int, total: Int) -> Int {
 
 /// One MaskGIT iteration over the S tokens of the frame being generated.
 ///
-/// `logits` holds [S, K] scores for that frame. Every still-masked token draws a code (at the
+/// `logits` holds [M, K] scores, one row for each still-masked token in the order of their
+/// positions (committed tokens need none). Every still-masked token draws a code (at the
 /// given temperature) and its probability is its confidence; the most confident are
 /// committed until only `keepMasked` stay masked. Committed tokens never change.
 public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inout [Int32], masked: inout [Bool],
@@ -29,8 +30,10 @@ public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inou
     var probabilities = [Float](repeating: 0, count: k)
     probabilities.withUnsafeMutableBufferPointer { p in
         let probability = p.baseAddress!
+        var scored = 0
         for i in 0..<s where masked[i] {
-            let row = logits + i * k
+            let row = logits + scored * k
+            scored += 1
             probability.update(from: row, count: k)
             var code: Int
             if temperature <= 0 {
@@ -63,17 +66,19 @@ public func maskGITStep(logits: UnsafePointer<Float>, codes k: Int, tokens: inou
 }
 
 /// MaskGIT decoding of one frame's S tokens: all start masked; each of `settings.iterations`
-/// rounds scores the frame (`frameLogits` gives [S, K] logits for the partly masked tokens)
-/// and commits the most confident draws, on the cosine schedule.
+/// rounds scores the frame and commits the most confident draws, on the cosine schedule.
+/// `frameLogits` gives [M, K] logits of the partly masked frame `tokens` at the M positions
+/// still masked, `masked` (ascending): the rounds after the first need fewer than S rows.
 public func maskGITDecode(model: DynamicsModel, settings: MaskGITSettings, generator: inout RandomGenerator,
-                          frameLogits: (_ tokens: [Int32]) -> UnsafePointer<Float>) -> [Int32] {
+                          frameLogits: (_ tokens: [Int32], _ masked: [Int32]) -> UnsafePointer<Float>) -> [Int32] {
     let s = model.config.tokensPerFrame
     // Tokens not yet committed hold the mask token, so `tokens` is always the model's input.
     var tokens = [Int32](repeating: model.maskToken, count: s)
     var masked = [Bool](repeating: true, count: s)
     for i in 0..<settings.iterations {
         let keep = maskedAfterIteration(i, of: settings.iterations, total: s)
-        maskGITStep(logits: frameLogits(tokens), codes: model.config.codebookSize, tokens: &tokens, masked: &masked,
+        let positions = masked.indices.filter { masked[$0] }.map { Int32($0) }
+        maskGITStep(logits: frameLogits(tokens, positions), codes: model.config.codebookSize, tokens: &tokens, masked: &masked,
                     keepMasked: keep, temperature: settings.temperature, generator: &generator)
     }
     return tokens
@@ -91,8 +96,11 @@ public func generateNextFrame(model: DynamicsModel, context: [Int32], actions: [
     let t = context.count / s + 1
     precondition(actions.count == t - 1, "generateNextFrame: need one action per transition")
     var logits = Tensor.scalar(0)
-    return maskGITDecode(model: model, settings: settings, generator: &generator) { tokens in
-        logits = withoutGradient { model.logits(tokens: context + tokens, actions: actions, batch: 1, frames: t, timeOffset: timeOffset) }
-        return UnsafePointer(logits.data + (t - 1) * s * k)
+    return maskGITDecode(model: model, settings: settings, generator: &generator) { tokens, masked in
+        logits = withoutGradient {
+            let input = model.embed(tokens: context + tokens, actions: actions, batch: 1, frames: t)
+            return model.logits(model.transformer(input, timeOffset: timeOffset), at: masked.map { Int32((t - 1) * s) + $0 })
+        }
+        return UnsafePointer(logits.data)
     }
 }

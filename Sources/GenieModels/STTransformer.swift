@@ -62,6 +62,13 @@ public final class AxisAttention: Module {
         return output(attention(query: q, key: cache.keys, value: cache.values, heads: heads, axis: .temporal, causal: false), residual: residual)
     }
 
+    /// Writes the key and value of one new frame x into the cache, and attends to nothing.
+    public func writeKeysAndValues(_ x: Tensor, timeOffset: Int, cache: TemporalKVCache) {
+        precondition(axis == .temporal, "only temporal attention is cached")
+        let (_, k, v) = projections(x, timeOffset: timeOffset)
+        cache.write(key: k, value: v)
+    }
+
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         scoped("queryKeyValue", queryKeyValue) + scoped("output", output)
     }
@@ -109,6 +116,12 @@ public final class STBlock: Module {
         return feedForward(feedForwardNorm(h), residual: h)
     }
 
+    /// Only what one new frame x leaves in the cache: its temporal keys and values.
+    public func writeKeysAndValues(_ x: Tensor, timeOffset: Int, cache: TemporalKVCache) {
+        let h = spatial(spatialNorm(x), residual: x)
+        temporal.writeKeysAndValues(temporalNorm(h), timeOffset: timeOffset, cache: cache)
+    }
+
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         scoped("spatialNorm", spatialNorm) + scoped("spatial", spatial) + scoped("temporalNorm", temporalNorm)
             + scoped("temporal", temporal) + scoped("feedForwardNorm", feedForwardNorm) + scoped("feedForward", feedForward)
@@ -139,6 +152,18 @@ public final class STTransformer: Module {
             for block in blocks { h = block(h, timeOffset: timeOffset) }
         }
         return finalNorm(h)
+    }
+
+    /// Writes the keys and values of the single frame x (`cache.nextFrame`) into every layer
+    /// of the cache, computing nothing else: the last block stops at its temporal keys and
+    /// values (its feed-forward and the final norm only ever feed the output). Committing a
+    /// finished frame is all this is for; call `cache.commit()` after.
+    public func writeKeysAndValues(_ x: Tensor, cache: TransformerCache) {
+        precondition(x.shape[0] == 1 && x.shape[1] == 1, "a cached forward takes one frame, not \(x.shape)")
+        precondition(cache.layers.count == blocks.count && !blocks.isEmpty, "cache has \(cache.layers.count) layers for \(blocks.count) blocks")
+        var h = x
+        for (block, layer) in zip(blocks.dropLast(), cache.layers) { h = block(h, timeOffset: cache.nextFrame, cache: layer) }
+        blocks[blocks.count - 1].writeKeysAndValues(h, timeOffset: cache.nextFrame, cache: cache.layers[blocks.count - 1])
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

@@ -20,16 +20,16 @@ public final class DynamicsStream {
     /// Absolute index of the frame the next call computes.
     public var nextFrame: Int { cache.nextFrame }
 
-    /// Logits [1, 1, S, K] of the frame being generated, given its partly masked tokens and
-    /// the action into it. Recomputes only this frame; commits nothing.
-    public func logits(tokens: [Int32], action: Int32) -> Tensor {
-        withoutGradient { model.logits(frameTokens: tokens, action: action, cache: cache) }
+    /// Logits [M, K] at `positions` (all S by default) of the frame being generated, given its
+    /// partly masked tokens and the action into it. Recomputes only this frame; commits nothing.
+    public func logits(tokens: [Int32], action: Int32, at positions: [Int32]? = nil) -> Tensor {
+        withoutGradient { model.logits(frameTokens: tokens, action: action, cache: cache, at: positions) }
     }
 
     /// Adds a final frame (a prompt frame, or a generated one) to the context: one pass to
     /// compute its keys and values as an unmasked frame (no logits needed), then commit them.
     public func append(tokens: [Int32], action: Int32) {
-        _ = withoutGradient { model.hidden(frameTokens: tokens, action: action, cache: cache) }
+        withoutGradient { model.writeKeysAndValues(frameTokens: tokens, action: action, cache: cache) }
         cache.commit()
     }
 
@@ -37,8 +37,8 @@ public final class DynamicsStream {
     /// to the context.
     public func sampleTokens(action: Int32, settings: MaskGITSettings, generator: inout RandomGenerator) -> [Int32] {
         var out = Tensor.scalar(0)
-        return maskGITDecode(model: model, settings: settings, generator: &generator) { tokens in
-            out = logits(tokens: tokens, action: action)
+        return maskGITDecode(model: model, settings: settings, generator: &generator) { tokens, masked in
+            out = logits(tokens: tokens, action: action, at: masked)
             return UnsafePointer(out.data)
         }
     }

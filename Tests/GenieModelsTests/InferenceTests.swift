@@ -105,6 +105,35 @@ final class InferenceCacheTests: XCTestCase {
         XCTAssertEqual(stream.cache.layers[0].cachedFrames, [25, 26, 27])
     }
 
+    /// Committing a frame writes the keys and values a whole pass over it writes, in every
+    /// layer, though it stops at the last block's; and the logits of some of a frame's
+    /// positions are those rows of the whole frame's logits.
+    func testCommittingWritesWhatAWholePassWrites() {
+        let model = DynamicsModel(tinyDynamicsConfig(), seed: 21)
+        scramble(model, std: 0.3, seed: 22)
+        let s = model.config.tokensPerFrame, k = model.config.codebookSize
+        let committed = DynamicsStream(model: model, window: 3), reference = DynamicsStream(model: model, window: 3)
+        var g = RandomGenerator(seed: 23)
+        for step in 0..<5 {
+            let tokens: [Int32] = (0..<s).map { _ in Int32(g.nextInt(k)) }
+            let action = step == 0 ? model.noAction : Int32(g.nextInt(model.config.actions))
+            let whole = reference.logits(tokens: tokens, action: action)
+            let positions: [Int32] = [0, Int32(s - 1)]
+            let some = committed.logits(tokens: tokens, action: action, at: positions)
+            XCTAssertEqual(some.shape, [2, k])
+            for (row, p) in positions.enumerated() {
+                XCTAssertLessThan(maxDifference(some.data + row * k, whole.data + Int(p) * k, k), 1e-5, "position \(p), step \(step)")
+            }
+            committed.append(tokens: tokens, action: action)
+            reference.cache.commit()
+            for (a, b) in zip(committed.cache.layers, reference.cache.layers) {
+                XCTAssertEqual(a.keys.array, b.keys.array, "step \(step)")
+                XCTAssertEqual(a.values.array, b.values.array, "step \(step)")
+            }
+        }
+        XCTAssertEqual(committed.cache.layers[0].cachedFrames, [3, 4])
+    }
+
     /// The cached tokenizer decoder equals the banded full recomputation within 1e-4.
     func testDecoderCacheEqualsBandedRecomputation() {
         let window = 3

@@ -114,7 +114,9 @@ final class ModelShapeAndCausalityTests: XCTestCase {
         maskGITStep(logits: logits, codes: k, tokens: &tokens, masked: &masked, keepMasked: 2, temperature: 0, generator: &g)
         XCTAssertEqual(masked, [false, true, false, true])
         XCTAssertEqual(tokens[0], 1); XCTAssertEqual(tokens[2], 0)
-        maskGITStep(logits: logits, codes: k, tokens: &tokens, masked: &masked, keepMasked: 0, temperature: 0, generator: &g)
+        // Only the still-masked tokens 1 and 3 are scored: their rows, in order.
+        let stillMasked = Array(logits[(1 * k)..<(2 * k)] + logits[(3 * k)..<(4 * k)])
+        maskGITStep(logits: stillMasked, codes: k, tokens: &tokens, masked: &masked, keepMasked: 0, temperature: 0, generator: &g)
         XCTAssertEqual(masked, [false, false, false, false])
         XCTAssertEqual(tokens, [1, 2, 0, 2])
     }
