@@ -87,7 +87,7 @@ public func parallelRanges(_ count: Int, work: Int, callsBLAS: Bool = false, _ b
 /// How many parts `parallelPartitions` cuts `count` items of `work` total cost into.
 @inline(__always)
 public func partitionCount(_ count: Int, work: Int) -> Int {
-    (work >= 1 << 15 && count >= 2) ? min(Parallelism.workers, count) : 1
+    (work >= Parallelism.minimumWork && count >= 2) ? min(Parallelism.workers, count) : 1
 }
 
 /// As `parallelRanges`, and `body` also receives the index of its part
@@ -117,6 +117,13 @@ public func parallelPartitions(_ count: Int, work: Int, callsBLAS: Bool = false,
 /// binds each rank to its own cores, which `activeProcessorCount` does not see), at most 8.
 public enum Parallelism {
     public static let workers: Int = max(1, min(allowedCores ?? ProcessInfo.processInfo.activeProcessorCount, 8))
+
+    /// The least work (about a unit per float operation) worth splitting: the other part's
+    /// thread must first wake, and at play take its core back from OpenBLAS's idle thread,
+    /// which spins between products. Play's loops over one frame (64 tokens: a LayerNorm is
+    /// about 2^17, a GELU 2^19) ran 12 % faster a frame kept whole than split from 2^15 on
+    /// (docs/inference.md); training's loops are larger and still split.
+    public static let minimumWork = 1 << 20
 
     /// The cores of this process's CPU affinity mask (Linux's "Cpus_allowed", a hex mask),
     /// where the system tells.

@@ -22,7 +22,7 @@ final class ParallelPathTests: XCTestCase {
     }
 
     func testLayerNormBackwardSumsGainAndBiasOverAllParts() {
-        let (rows, c) = (1024, 16)
+        let (rows, c) = (8192, 16)
         XCTAssertGreaterThan(partitionCount(rows, work: rows * c * 10), Parallelism.workers > 1 ? 1 : 0)
         let x = randomTensor([rows, c], seed: 1, std: 2), gain = randomTensor([c], seed: 2), bias = randomTensor([c], seed: 3)
         let y = layerNorm(x, gain: gain, bias: bias)
@@ -50,7 +50,8 @@ final class ParallelPathTests: XCTestCase {
 
     func testBroadcastAddSplitsBlocksAtAnyPosition() {
         // b broadcasts over the S axis: blocks of C values, input offsets that jump per (B, T).
-        let (b, t, s, c) = (3, 5, 64, 40)
+        let (b, t, s, c) = (3, 7, 64, 800)
+        XCTAssertGreaterThan(partitionCount(b * t * s, work: b * t * s * c), Parallelism.workers > 1 ? 1 : 0)
         let a = randomTensor([b, t, s, c], seed: 5), e = randomTensor([b, t, 1, c], seed: 6)
         let y = add(a, e)
         var expected = [Double](repeating: 0, count: a.count)
@@ -67,7 +68,7 @@ final class ParallelPathTests: XCTestCase {
         assertClose(a.gradientArray!, dy.map(Double.init), 1e-6, "da")
         assertClose(e.gradientArray!, de, 1e-4, "db")
         // Same shapes: the elementwise path.
-        let p = randomTensor([300, 200], seed: 8), q = randomTensor([300, 200], seed: 9)
+        let p = randomTensor([1200, 1000], seed: 8), q = randomTensor([1200, 1000], seed: 9)
         let z = add(p, q)
         assertClose(z.array, (0..<p.count).map { Double(p.data[$0]) + Double(q.data[$0]) }, 1e-6, "same-shape forward")
         let dz = backward(z, seed: 10)
@@ -75,7 +76,8 @@ final class ParallelPathTests: XCTestCase {
     }
 
     func testMaskedCrossEntropyOverManyRows() {
-        let (n, v) = (96, 1024)
+        let (n, v) = (600, 1024)
+        XCTAssertGreaterThan(partitionCount(n, work: n * v * 2), Parallelism.workers > 1 ? 1 : 0)
         let logits = randomTensor([n, v], seed: 11, std: 3)
         var g = RandomGenerator(seed: 12)
         let targets = (0..<n).map { _ in Int32(g.nextInt(v)) }
@@ -99,7 +101,8 @@ final class ParallelPathTests: XCTestCase {
     }
 
     func testRotaryRotatesEveryTokenByItsOwnPosition() {
-        let (b, t, s, c, heads) = (2, 16, 64, 32, 2)
+        let (b, t, s, c, heads) = (2, 16, 64, 192, 2)
+        XCTAssertGreaterThan(partitionCount(b * t * s, work: b * t * s * c * 3), Parallelism.workers > 1 ? 1 : 0)
         let x = randomTensor([b, t, s, c], seed: 13)
         let offset = 5
         let y = rotaryEmbedding(x, heads: heads, axis: .temporal, offset: offset)
