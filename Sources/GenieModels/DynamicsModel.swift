@@ -76,7 +76,7 @@ public final class DynamicsModel: Module {
 
     /// Logits [M, K] of the M tokens at `positions` of the transformer's output h (indices
     /// into its tokens, B·T·S in all): MaskGIT scores only the tokens still masked, and the
-    /// head is a fifth of a pass over a frame.
+    /// head over 4,096 codes is a sixth of a pass over a frame of 64 tokens.
     public func logits(_ h: Tensor, at positions: [Int32]) -> Tensor {
         // A row gather, which is what an embedding lookup is.
         head(embedding(positions, shape: [positions.count], table: reshape(h, [-1, config.transformer.width])))

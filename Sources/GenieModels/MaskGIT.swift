@@ -92,7 +92,7 @@ public func maskGITDecode(model: DynamicsModel, settings: MaskGITSettings, gener
 /// the transitions between them and into the new frame.
 public func generateNextFrame(model: DynamicsModel, context: [Int32], actions: [Int32], settings: MaskGITSettings,
                               generator: inout RandomGenerator, timeOffset: Int = 0) -> [Int32] {
-    let s = model.config.tokensPerFrame, k = model.config.codebookSize
+    let s = model.config.tokensPerFrame
     let t = context.count / s + 1
     precondition(actions.count == t - 1, "generateNextFrame: need one action per transition")
     var logits = Tensor.scalar(0)

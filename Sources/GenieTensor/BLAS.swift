@@ -121,8 +121,8 @@ public enum Parallelism {
     /// The least work (about a unit per float operation) worth splitting: the other part's
     /// thread must first wake, and at play take its core back from OpenBLAS's idle thread,
     /// which spins between products. Play's loops over one frame (64 tokens: a LayerNorm is
-    /// about 2^17, a GELU 2^19) ran 12 % faster a frame kept whole than split from 2^15 on
-    /// (docs/inference.md); training's loops are larger and still split.
+    /// about 2^17, a GELU 2^19) took 10 % less time a frame kept whole than split from 2^15
+    /// on (docs/inference.md); training's loops are larger and still split.
     public static let minimumWork = 1 << 20
 
     /// The cores of this process's CPU affinity mask (Linux's "Cpus_allowed", a hex mask),

@@ -20,16 +20,21 @@ enum FLOPs {
         stTransformer(c, tokens: Double(b * t * s), frameTokens: s, keyFrames: 0.5 * Double(t))
     }
 
-    /// Forward FLOPs of one played frame: `iterations` dynamics passes with the head, one
-    /// commit pass without it, one decoder pass; cached temporal attention over full windows.
+    /// Forward FLOPs of one played frame: `iterations` dynamics passes, each with the head on
+    /// the tokens still masked; one commit pass that stops at the last block's temporal keys
+    /// and values; one decoder pass; cached temporal attention over full windows.
     static func playFrame(tokenizer tc: TokenizerConfig, dynamics dc: DynamicsConfig, iterations: Int,
                           dynamicsWindow: Int, decoderWindow: Int) -> Double {
-        let s = dc.tokensPerFrame
-        let dynamicsPass = stTransformer(dc.transformer, tokens: Double(s), frameTokens: s, keyFrames: Double(dynamicsWindow))
-        let head = 2 * Double(s * dc.transformer.width * dc.codebookSize)
-        let decoder = stTransformer(tc.decoder, tokens: Double(s), frameTokens: s, keyFrames: Double(decoderWindow))
+        let s = dc.tokensPerFrame, n = Double(s), d = Double(dc.transformer.width)
+        let dynamicsPass = stTransformer(dc.transformer, tokens: n, frameTokens: s, keyFrames: Double(dynamicsWindow))
+        let scoredRows = s + (0..<max(iterations - 1, 0)).reduce(0) { $0 + maskedAfterIteration($1, of: iterations, total: s) }
+        let head = 2 * Double(scoredRows) * d * Double(dc.codebookSize)
+        // What a commit leaves out of the last block: temporal attention and its output
+        // projection, and the feed-forward.
+        let lastBlockTail = 4 * n * Double(dynamicsWindow) * d + 2 * n * d * d * Double(1 + 2 * dc.transformer.feedForwardMultiple)
+        let decoder = stTransformer(tc.decoder, tokens: n, frameTokens: s, keyFrames: Double(decoderWindow))
             + 2 * Double(s * (tc.codeDimension * tc.decoder.width + tc.decoder.width * tc.patchValues))
-        return Double(iterations) * (dynamicsPass + head) + dynamicsPass + decoder
+        return Double(iterations) * dynamicsPass + head + (dynamicsPass - lastBlockTail) + decoder
     }
 
     static func tokenizerTraining(_ c: TokenizerConfig, batch b: Int, frames t: Int) -> Double {
