@@ -86,14 +86,19 @@ public final class DynamicsModel: Module {
     /// led to it, through a temporal KV cache holding the frames before it (play: see
     /// `DynamicsStream`). Writes the frame's keys and values into the cache, commits nothing.
     public func logits(frameTokens: [Int32], action: Int32, cache: TransformerCache, at positions: [Int32]? = nil) -> Tensor {
-        let h = transformer(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache)
-        return logits(h, at: positions ?? (0..<Int32(config.tokensPerFrame)).map { $0 })
+        let h = transformer(embed(frameTokens: frameTokens, action: action), cache: cache)
+        return logits(h, at: positions ?? Array(0..<Int32(config.tokensPerFrame)))
     }
 
     /// Writes one new frame's keys and values into the cache and computes nothing else: what
     /// committing a finished frame needs.
     public func writeKeysAndValues(frameTokens: [Int32], action: Int32, cache: TransformerCache) {
-        transformer.writeKeysAndValues(embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1), cache: cache)
+        transformer.writeKeysAndValues(embed(frameTokens: frameTokens, action: action), cache: cache)
+    }
+
+    /// Input embeddings [1, 1, S, d] of one new frame and the action that led to it.
+    private func embed(frameTokens: [Int32], action: Int32) -> Tensor {
+        embed(tokens: frameTokens, frameActions: [action], batch: 1, frames: 1)
     }
 
     /// The MaskGIT training mask: frame 0 is never masked; in frames after it each token is

@@ -145,8 +145,7 @@ public final class STTransformer: Module {
     public func callAsFunction(_ x: Tensor, timeOffset: Int = 0, cache: TransformerCache? = nil) -> Tensor {
         var h = x
         if let cache {
-            precondition(x.shape[0] == 1 && x.shape[1] == 1, "a cached forward takes one frame, not \(x.shape)")
-            precondition(cache.layers.count == blocks.count, "cache has \(cache.layers.count) layers for \(blocks.count) blocks")
+            checkCachedForward(x, cache)
             for (block, layer) in zip(blocks, cache.layers) { h = block(h, timeOffset: cache.nextFrame, cache: layer) }
         } else {
             for block in blocks { h = block(h, timeOffset: timeOffset) }
@@ -159,11 +158,17 @@ public final class STTransformer: Module {
     /// values (its feed-forward and the final norm only ever feed the output). Committing a
     /// finished frame is all this is for; call `cache.commit()` after.
     public func writeKeysAndValues(_ x: Tensor, cache: TransformerCache) {
-        precondition(x.shape[0] == 1 && x.shape[1] == 1, "a cached forward takes one frame, not \(x.shape)")
-        precondition(cache.layers.count == blocks.count && !blocks.isEmpty, "cache has \(cache.layers.count) layers for \(blocks.count) blocks")
+        checkCachedForward(x, cache)
+        precondition(!blocks.isEmpty, "a transformer without blocks caches nothing")
         var h = x
         for (block, layer) in zip(blocks.dropLast(), cache.layers) { h = block(h, timeOffset: cache.nextFrame, cache: layer) }
         blocks[blocks.count - 1].writeKeysAndValues(h, timeOffset: cache.nextFrame, cache: cache.layers[blocks.count - 1])
+    }
+
+    /// A cached forward takes one frame, through a cache with a layer per block.
+    private func checkCachedForward(_ x: Tensor, _ cache: TransformerCache) {
+        precondition(x.shape[0] == 1 && x.shape[1] == 1, "a cached forward takes one frame, not \(x.shape)")
+        precondition(cache.layers.count == blocks.count, "cache has \(cache.layers.count) layers for \(blocks.count) blocks")
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
