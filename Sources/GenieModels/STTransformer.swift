@@ -38,13 +38,20 @@ public final class AxisAttention: Module {
     /// carry rotary positions from absolute frame `timeOffset`.
     func projections(_ x: Tensor, timeOffset: Int = 0) -> (query: Tensor, key: Tensor, value: Tensor) {
         let qkv = queryKeyValue(x)
-        let c = x.shape[x.rank - 1], last = x.rank - 1
-        var q = slice(qkv, axis: last, 0..<c), k = slice(qkv, axis: last, c..<(2 * c))
-        if axis == .temporal {
-            q = rotaryEmbedding(q, heads: heads, axis: .temporal, offset: timeOffset)
-            k = rotaryEmbedding(k, heads: heads, axis: .temporal, offset: timeOffset)
-        }
-        return (q, k, slice(qkv, axis: last, (2 * c)..<(3 * c)))
+        let c = qkv.shape[qkv.rank - 1] / 3
+        let (k, v) = keysAndValues(qkv, timeOffset: timeOffset)
+        return (positioned(slice(qkv, axis: qkv.rank - 1, 0..<c), timeOffset: timeOffset), k, v)
+    }
+
+    /// The keys (positioned) and values in the joint projection qkv [..., 3C].
+    private func keysAndValues(_ qkv: Tensor, timeOffset: Int) -> (key: Tensor, value: Tensor) {
+        let c = qkv.shape[qkv.rank - 1] / 3, last = qkv.rank - 1
+        return (positioned(slice(qkv, axis: last, c..<(2 * c)), timeOffset: timeOffset), slice(qkv, axis: last, (2 * c)..<(3 * c)))
+    }
+
+    /// Queries and keys of temporal attention carry rotary positions; spatial ones none.
+    private func positioned(_ x: Tensor, timeOffset: Int) -> Tensor {
+        axis == .temporal ? rotaryEmbedding(x, heads: heads, axis: .temporal, offset: timeOffset) : x
     }
 
     /// x: [B, T, S, C]; `timeOffset` is the absolute index of frame 0 (rotary positions).
@@ -65,7 +72,7 @@ public final class AxisAttention: Module {
     /// Writes the key and value of one new frame x into the cache, and attends to nothing.
     public func writeKeysAndValues(_ x: Tensor, timeOffset: Int, cache: TemporalKVCache) {
         precondition(axis == .temporal, "only temporal attention is cached")
-        let (_, k, v) = projections(x, timeOffset: timeOffset)
+        let (k, v) = keysAndValues(queryKeyValue(x), timeOffset: timeOffset)
         cache.write(key: k, value: v)
     }
 
