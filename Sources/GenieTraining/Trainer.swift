@@ -24,6 +24,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// With a value, the run also keeps an exponential moving average of the weights with
     /// this decay and writes it beside the model as `<kind>.ema.safetensors`.
     public var emaDecay: Float?
+    /// With a value, the model (and its moving average) of every Nth step is also kept in
+    /// `kept/` of the run folder: the points of a curve, scored later without a watcher.
+    public var keepEvery: Int?
     public init() {}
 }
 
@@ -114,6 +117,10 @@ public final class Trainer {
     public var modelPath: String { runDirectory + "/\(task.kind).safetensors" }
     public var statePath: String { runDirectory + "/\(task.kind).state.safetensors" }
     public var averagePath: String { runDirectory + "/\(task.kind).ema.safetensors" }
+    /// Where `options.keepEvery` keeps the model (or its moving average) of `step`.
+    public func keptPath(step: Int, average: Bool = false) -> String {
+        runDirectory + "/kept/\(task.kind)\(average ? ".ema" : "")-\(String(format: "%06d", step)).safetensors"
+    }
     var logPath: String { runDirectory + "/\(task.kind).log.csv" }
 
     public init(task: any TrainingTask, options: TrainingOptions, runDirectory: String, provenance: [String: String] = [:]) throws {
@@ -166,10 +173,10 @@ public final class Trainer {
         let first = try named.map { try Checkpoint.storedParameter("adam.m.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         let second = try named.map { try Checkpoint.storedParameter("adam.v.\($0.name)", shape: $0.tensor.shape, in: state).0 }
         if let saved = state.metadata["options"], let decoded = try? JSONDecoder().decode(TrainingOptions.self, from: Data(saved.utf8)), decoded != options {
-            // Same run, other settings: allowed for the length and the averaging only.
+            // Same run, other settings: allowed for the length, the averaging and the copies kept only.
             var a = decoded, b = options
-            (a.steps, b.steps, a.emaDecay, b.emaDecay) = (0, 0, nil, nil)
-            if a != b { throw CheckpointError.mismatched("--resume with settings other than the run's (\(statePath)); only --steps and --ema-decay may change") }
+            (a.steps, b.steps, a.emaDecay, b.emaDecay, a.keepEvery, b.keepEvery) = (0, 0, nil, nil, nil, nil)
+            if a != b { throw CheckpointError.mismatched("--resume with settings other than the run's (\(statePath)); only --steps, --ema-decay and --keep-every may change") }
         }
         optimizer.restore(step: savedStep, firstMoments: first, secondMoments: second)
         average = nil
@@ -241,7 +248,15 @@ public final class Trainer {
             info["ema_since"] = String(averageSince)
             try average.withAveragesInPlace { try task.saveModel(to: averagePath, provenance: info) }
         }
+        if isKeptStep {
+            try Folder.create(runDirectory + "/kept")
+            try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: modelPath)), to: keptPath(step: step))
+            if average != nil { try AtomicFile.write(try Data(contentsOf: URL(fileURLWithPath: averagePath)), to: keptPath(step: step, average: true)) }
+        }
     }
+
+    /// Whether this step's model is one `options.keepEvery` keeps.
+    var isKeptStep: Bool { options.keepEvery.map { step % $0 == 0 } ?? false }
 
     /// Runs until `options.steps`, or until step `until` if given (the schedule still spans
     /// the whole run, so a run cut into pieces equals one straight run), or a stop request.
@@ -283,7 +298,7 @@ public final class Trainer {
             if step % options.sampleEvery == 0 {
                 try PNG.write(task.sampleGrid(), to: runDirectory + "/samples/\(task.kind)_step\(String(format: "%06d", step)).png")
             }
-            if step % options.checkpointEvery == 0 { try saveCheckpoint() }
+            if step % options.checkpointEvery == 0 || isKeptStep { try saveCheckpoint() }
         }
         try saveCheckpoint()
         progress?.finish(step < last

@@ -38,6 +38,8 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Seed of the clip order.") var dataSeed: UInt64 = 2
     @Option(help: "Write a checkpoint every N steps.") var checkpointEvery = 250
     @Option(help: "Write a sample grid every N steps.") var sampleEvery = 250
+    @Option(help: ArgumentHelp("Also keep the model of every Nth step (and its moving average, with --ema-decay) in <out>/kept/ as <kind>-<step>.safetensors: the points of a learning curve, for genie eval. May be added or changed on --resume.", valueName: "N"))
+    var keepEvery: Int?
     @Option(help: "Use at most this many episodes.") var maxEpisodes: Int?
     @Option(help: ArgumentHelp("Frame size of the model, WxH (default: 64x64; dynamics: the tokenizer's). Frames of any other size are centre-cropped to this aspect (not letterboxed) and area-averaged to it.", valueName: "WxH"))
     var frameSize: String?
@@ -58,6 +60,7 @@ struct CommonTrainingOptions: ParsableArguments {
         guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
         guard checkpointEvery >= 1, sampleEvery >= 1 else { throw ValidationError("--checkpoint-every and --sample-every must be at least 1") }
         if let maxEpisodes, maxEpisodes < 1 { throw ValidationError("--max-episodes must be at least 1") }
+        if let keepEvery, keepEvery < 1 { throw ValidationError("--keep-every must be at least 1") }
         if let until, until < 0 { throw ValidationError("--until must be at least 0 (0: the starting weights alone)") }
         if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must be at least 0 and below 1, got \(emaDecay)") }
         if let frameSize, FrameSize(parsing: frameSize) == nil {
@@ -79,7 +82,7 @@ struct CommonTrainingOptions: ParsableArguments {
         var o = TrainingOptions()
         o.steps = steps; o.batch = batch; o.clipLength = clip; o.learningRate = learningRate
         o.warmupSteps = warmup; o.weightDecay = weightDecay; o.seed = seed; o.dataSeed = dataSeed
-        o.checkpointEvery = checkpointEvery; o.sampleEvery = sampleEvery; o.emaDecay = emaDecay
+        o.checkpointEvery = checkpointEvery; o.sampleEvery = sampleEvery; o.emaDecay = emaDecay; o.keepEvery = keepEvery
         return o
     }
 

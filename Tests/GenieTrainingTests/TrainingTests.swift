@@ -131,6 +131,41 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try SafeTensorsFile.read(added.averagePath).metadata["ema_since"], "4")
     }
 
+    /// --keep-every keeps the model and its average of every Nth step, the same as a run
+    /// stopped there wrote; a resume may add it, and a resumed run keeps on the same steps.
+    func testKeptModelsAreTheRunsModelsAtThoseSteps() throws {
+        let data = directory + "/data"
+        try makeDataset(data)
+        var keeping = options(steps: 8)
+        keeping.emaDecay = 0.5
+        keeping.keepEvery = 3
+        let straight = try Trainer(task: try makeTask(data), options: keeping, runDirectory: directory + "/keep")
+        try straight.run()
+        func tensors(_ path: String) throws -> [String: [Float]] {
+            let file = try SafeTensorsFile.read(path)
+            return Dictionary(uniqueKeysWithValues: try file.names.map { ($0, try file.tensor($0).array) })
+        }
+        let kept = try FileManager.default.contentsOfDirectory(atPath: directory + "/keep/kept").sorted()
+        XCTAssertEqual(kept, ["tokenizer-000003.safetensors", "tokenizer-000006.safetensors",
+                              "tokenizer.ema-000003.safetensors", "tokenizer.ema-000006.safetensors"])
+        // The same run stopped at step 6 wrote those weights as its model and average.
+        var plain = keeping
+        plain.keepEvery = nil
+        let stopped = try Trainer(task: try makeTask(data), options: plain, runDirectory: directory + "/stopped")
+        try stopped.run(until: 6)
+        XCTAssertEqual(try tensors(straight.keptPath(step: 6)), try tensors(stopped.modelPath))
+        XCTAssertEqual(try tensors(straight.keptPath(step: 6, average: true)), try tensors(stopped.averagePath))
+        XCTAssertEqual(try SafeTensorsFile.read(straight.keptPath(step: 3)).metadata["steps"], "3")
+        // Resumed with --keep-every added, the run goes on and keeps step 8 (a multiple of 4).
+        var resumed = keeping
+        resumed.keepEvery = 4
+        let second = try Trainer(task: try makeTask(data), options: resumed, runDirectory: directory + "/stopped")
+        try second.resume()
+        try second.run()
+        XCTAssertEqual(try tensors(second.keptPath(step: 8)), try tensors(straight.modelPath))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: second.keptPath(step: 4)), "step 4 was before the resume")
+    }
+
     /// A saved moving average whose starting step is missing or impossible is refused, not guessed.
     func testADamagedMovingAverageStepIsRefused() throws {
         let data = directory + "/data"
