@@ -81,12 +81,7 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor,
                          beta: 1, c: dv + ko, ldc: kl.rowStride)
                 }
                 // dS = P ⊙ (dP − rowsum(dP ⊙ P))   (softmax backward, in place in dP)
-                for i in 0..<lq {
-                    let pr = p + i * lk, dr = dP + i * lk
-                    var dot: Float = 0
-                    for j in 0..<lk { dot += pr[j] * dr[j] }
-                    for j in 0..<lk { dr[j] = pr[j] * (dr[j] - dot) }
-                }
+                for i in 0..<lq { softmaxBackwardRow(p + i * lk, dP + i * lk, lk) }
                 // dQ += scale · dS · K ;  dK += scale · dSᵀ · Q
                 if let dq {
                     gemm(transposeA: false, transposeB: false, m: lq, n: headDim, k: lk,

@@ -77,6 +77,14 @@ func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n
     return mx + Foundation.log(s)
 }
 
+/// Softmax backward of one row, in place: from the row's probabilities p and the gradient d
+/// of its outputs, d becomes the gradient of its inputs, p ⊙ (d − ⟨p, d⟩).
+@inline(__always)
+func softmaxBackwardRow(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+    let dot = dotOf(p, d, n)
+    for j in 0..<n { d[j] = p[j] * (d[j] - dot) }
+}
+
 /// Σ p[0..<n], accumulated in 16 lanes (LLVM does not vectorise a strict float sum itself).
 @inline(__always)
 func sumOf(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -152,8 +160,7 @@ public func l2Normalize(_ x: Tensor, epsilon: Float = 1e-6) -> Tensor {
         let dy = y.grad!.pointer, py = y.data, dx = x.gradientBuffer()
         for r in 0..<rows {
             let o = r * c
-            var dot: Float = 0
-            for j in 0..<c { dot += py[o + j] * dy[o + j] }
+            let dot = dotOf(py + o, dy + o, c)
             let inv = 1 / norms.pointer[r]
             for j in 0..<c { dx[o + j] += (dy[o + j] - py[o + j] * dot) * inv }
         }
