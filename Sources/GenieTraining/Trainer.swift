@@ -24,8 +24,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// With a value, the run also keeps an exponential moving average of the weights with
     /// this decay and writes it beside the model as `<kind>.ema.safetensors`.
     public var emaDecay: Float?
-    /// With a value, the model (and its moving average) of every Nth step is also kept in
-    /// `kept/` of the run folder: the points of a curve, scored later without a watcher.
+    /// With a value, the model (and its moving average) of every Nth step (from step N) is
+    /// also kept in `kept/` of the run folder: the points of a curve, scored later without a
+    /// watcher.
     public var keepEvery: Int?
     public init() {}
 }
@@ -133,6 +134,7 @@ public final class Trainer {
         let decays = named.map { $0.tensor.rank == 2 && $0.name.hasSuffix("weight") }
         optimizer = AdamW(parameters: named.map(\.tensor), learningRate: options.learningRate, weightDecay: options.weightDecay, decays: decays)
         generator = RandomGenerator(seed: options.seed &* 0x9E37_79B9 &+ 17)
+        precondition(options.checkpointEvery >= 1 && (options.keepEvery ?? 1) >= 1, "checkpoint and keep intervals must be at least 1")
         try group.share.validate(batch: options.batch)
         if group.isRoot { try Folder.create(runDirectory + "/samples") }
     }
@@ -242,6 +244,7 @@ public final class Trainer {
         try SafeTensorsFile.write(tensors, metadata: metadata, to: statePath)
         var info = provenance
         info["steps"] = String(step)
+        info["cpu_seconds"] = String(format: "%.1f", cpuSeconds)
         try task.saveModel(to: modelPath, provenance: info)
         if let average {
             info["ema_decay"] = String(average.decay)
@@ -256,7 +259,7 @@ public final class Trainer {
     }
 
     /// Whether this step's model is one `options.keepEvery` keeps.
-    var isKeptStep: Bool { options.keepEvery.map { step % $0 == 0 } ?? false }
+    var isKeptStep: Bool { step > 0 && options.keepEvery.map { step % $0 == 0 } == true }
 
     /// Runs until `options.steps`, or until step `until` if given (the schedule still spans
     /// the whole run, so a run cut into pieces equals one straight run), or a stop request.
@@ -271,6 +274,8 @@ public final class Trainer {
             average = ParameterAverage(parameters: optimizer.parameters, decay: decay)
             averageSince = step
         }
+        // A run resumed on a step to keep (killed before its copy, or --keep-every added) keeps it now.
+        if group.isRoot, isKeptStep, !FileManager.default.fileExists(atPath: keptPath(step: step)) { try saveCheckpoint() }
         while step < last {
             // Ctrl-C / SIGTERM (when StopSignal is installed): stop here, with a checkpoint;
             // a signal to any rank stops all of them before the same step.

@@ -38,7 +38,7 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Seed of the clip order.") var dataSeed: UInt64 = 2
     @Option(help: "Write a checkpoint every N steps.") var checkpointEvery = 250
     @Option(help: "Write a sample grid every N steps.") var sampleEvery = 250
-    @Option(help: ArgumentHelp("Also keep the model of every Nth step (and its moving average, with --ema-decay) in <out>/kept/ as <kind>-<step>.safetensors: the points of a learning curve, for genie eval. May be added or changed on --resume.", valueName: "N"))
+    @Option(help: ArgumentHelp("Also keep the model of every Nth step in <out>/kept/ as <kind>-<step>.safetensors (step in 6 digits; with --ema-decay also <kind>.ema-<step>.safetensors): the points of a learning curve for genie eval, each with the run's cpu_seconds in its metadata. Each kept step also writes a checkpoint and adds the model's size on disk. May be added or changed on --resume.", valueName: "N"))
     var keepEvery: Int?
     @Option(help: "Use at most this many episodes.") var maxEpisodes: Int?
     @Option(help: ArgumentHelp("Frame size of the model, WxH (default: 64x64; dynamics: the tokenizer's). Frames of any other size are centre-cropped to this aspect (not letterboxed) and area-averaged to it.", valueName: "WxH"))
@@ -121,8 +121,10 @@ struct CommonTrainingOptions: ParsableArguments {
         try checkSomethingToResume()
         // With the lock held no other writer of this kind is at work here: temporary files
         // of its checkpoints are left over from a killed run.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where name.hasPrefix(".\(kind).") && name.hasSuffix(".tmp") {
-            try? FileManager.default.removeItem(atPath: out + "/" + name)
+        for folder in [out, out + "/kept"] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".\(kind)") && name.hasSuffix(".tmp") {
+                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+            }
         }
     }
 

@@ -70,6 +70,8 @@ final class GradientTests: XCTestCase {
         let x = randomTensor([2, 3, 6], seed: 9), g = randomTensor([6], seed: 10), b = randomTensor([6], seed: 11)
         checkGradients("layerNorm", inputs: [x, g, b]) { layerNorm($0[0], gain: $0[1], bias: $0[2]) }
         checkGradients("l2Normalize", inputs: [x]) { l2Normalize($0[0]) }
+        // Rows longer than the 16 lanes of the vectorised dot product, with a tail.
+        checkGradients("l2Normalize 20", inputs: [randomTensor([3, 20], seed: 19)]) { l2Normalize($0[0]) }
     }
 
     func testAttentionBothAxes() {
@@ -80,6 +82,14 @@ final class GradientTests: XCTestCase {
                     attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, axis: axis, causal: causal)
                 }
             }
+        }
+    }
+
+    func testSpatialAttentionOverMoreThan16Keys() {
+        // 20 tokens a frame: the softmax backward's rows run the 16-lane loop and a tail.
+        let q = randomTensor([1, 2, 20, 4], seed: 20), k = randomTensor([1, 2, 20, 4], seed: 21), v = randomTensor([1, 2, 20, 4], seed: 22)
+        checkGradients("attention spatial 20", inputs: [q, k, v]) {
+            attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, axis: .spatial, causal: false)
         }
     }
 

@@ -132,7 +132,7 @@ final class TrainingTests: XCTestCase {
     }
 
     /// --keep-every keeps the model and its average of every Nth step, the same as a run
-    /// stopped there wrote; a resume may add it, and a resumed run keeps on the same steps.
+    /// stopped there wrote; a resume may add it, and keeps the step it resumes at.
     func testKeptModelsAreTheRunsModelsAtThoseSteps() throws {
         let data = directory + "/data"
         try makeDataset(data)
@@ -155,13 +155,16 @@ final class TrainingTests: XCTestCase {
         try stopped.run(until: 6)
         XCTAssertEqual(try tensors(straight.keptPath(step: 6)), try tensors(stopped.modelPath))
         XCTAssertEqual(try tensors(straight.keptPath(step: 6, average: true)), try tensors(stopped.averagePath))
-        XCTAssertEqual(try SafeTensorsFile.read(straight.keptPath(step: 3)).metadata["steps"], "3")
-        // Resumed with --keep-every added, the run goes on and keeps step 8 (a multiple of 4).
+        let third = try SafeTensorsFile.read(straight.keptPath(step: 3)).metadata
+        XCTAssertEqual(third["steps"], "3")
+        XCTAssertGreaterThan(try XCTUnwrap(third["cpu_seconds"].flatMap(Double.init)), 0)
+        // Resumed at step 6 with --keep-every 2 added: step 6 (where it resumed) and 8 are kept.
         var resumed = keeping
-        resumed.keepEvery = 4
+        resumed.keepEvery = 2
         let second = try Trainer(task: try makeTask(data), options: resumed, runDirectory: directory + "/stopped")
         try second.resume()
         try second.run()
+        XCTAssertEqual(try tensors(second.keptPath(step: 6)), try tensors(straight.keptPath(step: 6)))
         XCTAssertEqual(try tensors(second.keptPath(step: 8)), try tensors(straight.modelPath))
         XCTAssertFalse(FileManager.default.fileExists(atPath: second.keptPath(step: 4)), "step 4 was before the resume")
     }
