@@ -151,7 +151,10 @@ struct DataImport: ParsableCommand {
         commandName: "import",
         abstract: "Turn a video file (MP4, WebM, GIF, ...) into an episode folder of PNG frames through ffmpeg.",
         discussion: """
-        Needs ffmpeg on PATH (Debian/Ubuntu: sudo apt-get install ffmpeg). Frames are taken at         --fps, centre-cropped to the aspect of --frame-size (not letterboxed) and area-averaged         to it, and written as OUT/frame_NNNNN.png. The episode has no actions.csv: Genie learns         from the video alone.
+        Needs ffmpeg on PATH (Debian/Ubuntu: sudo apt-get install ffmpeg). Frames are taken at \
+        --fps, centre-cropped to the aspect of --frame-size (not letterboxed) and area-averaged \
+        to it, and written as OUT/frame_NNNNN.png. The episode has no actions.csv: Genie learns \
+        from the video alone.
         """)
 
     @Argument(help: "The video file.")
