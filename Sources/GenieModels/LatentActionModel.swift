@@ -22,6 +22,14 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
     /// are still sky; what an action decides (which way the scene shifts, whether the
     /// player rises) is all in the few that change.
     public var changedPixelWeight: Float?
+    /// A little supervision (absent: none, the paper's unsupervised LAM): the number of true
+    /// actions a linear reader on the action latent is trained to name, on the transitions of
+    /// the few episodes whose labels training is given. Where the scene moves for reasons
+    /// other than the key (CoinRun's camera), reconstruction alone lets the latent carry that
+    /// motion instead of the key; a few labels tell it which motion is the player's.
+    public var labelledActions: Int?
+    /// Weight of the reader's cross-entropy against the reconstruction loss (with `labelledActions`).
+    public var actionLabelWeight: Float?
     public var encoder = TransformerConfig(width: 128, depth: 3, heads: 4)
     public var decoder = TransformerConfig(width: 128, depth: 3, heads: 4)
 
@@ -33,7 +41,7 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case frameHeight, frameWidth, channels, patch, actions, latentDimension, commitment, normalizedCodes
-        case changedPixelWeight, encoder, decoder
+        case changedPixelWeight, labelledActions, actionLabelWeight, encoder, decoder
         // What the encoder reads: always "motion" now. Checkpoints made before the key existed
         // say it with `encoderReadsMotion`; the first LAMs (neither key) read changes only.
         case encoderInput, encoderReadsFrames, encoderReadsMotion
@@ -64,6 +72,8 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
             throw ModelConfigurationError("this LAM's decoder sees no past frames, a variant genie no longer supports")
         }
         changedPixelWeight = try c.decodeIfPresent(Float.self, forKey: .changedPixelWeight)
+        labelledActions = try c.decodeIfPresent(Int.self, forKey: .labelledActions)
+        actionLabelWeight = try c.decodeIfPresent(Float.self, forKey: .actionLabelWeight)
         encoder = try c.decode(TransformerConfig.self, forKey: .encoder)
         self.decoder = try c.decode(TransformerConfig.self, forKey: .decoder)
     }
@@ -80,6 +90,8 @@ public struct LatentActionConfig: PatchedFrames, Codable, Sendable, Equatable {
         try c.encodeIfPresent(normalizedCodes, forKey: .normalizedCodes)
         try c.encode(Self.encoderInput, forKey: .encoderInput)
         try c.encodeIfPresent(changedPixelWeight, forKey: .changedPixelWeight)
+        try c.encodeIfPresent(labelledActions, forKey: .labelledActions)
+        try c.encodeIfPresent(actionLabelWeight, forKey: .actionLabelWeight)
         try c.encode(self.encoder, forKey: .encoder)
         try c.encode(decoder, forKey: .decoder)
     }
@@ -101,6 +113,8 @@ public final class LatentActionModel: Module {
     public let actionEmbedding: Linear
     public let decoder: STTransformer
     public let toPixels: Linear
+    /// Names the true action from the latent the quantiser sees (with `labelledActions`).
+    public let actionReader: Linear?
 
     public init(_ config: LatentActionConfig, seed: UInt64) {
         self.config = config
@@ -117,6 +131,8 @@ public final class LatentActionModel: Module {
         actionEmbedding = Linear(config.latentDimension, config.decoder.width, generator: &g)
         decoder = STTransformer(config.decoder, generator: &g)
         toPixels = Linear(config.decoder.width, config.patchValues, generator: &g)
+        // Drawn last, so that a LAM without it starts from the same weights as before.
+        actionReader = config.labelledActions.map { Linear(config.latentDimension, $0, generator: &g) }
     }
 
     func patches(_ frames: Tensor) -> Tensor { patchify(add(scale(frames, 2), Tensor.scalar(-1)), patch: config.patch) }
@@ -221,8 +237,12 @@ public final class LatentActionModel: Module {
     /// `changedPixels`: with a changed-pixel weight, the changed and all pixels of the whole
     /// batch when `frames` is one share of it (data-parallel training), so that the weights
     /// are scaled as for the whole batch; default: those of `frames`.
+    /// `labels`: true actions of some transitions, for the action reader's loss
+    /// (`LatentActionOutput.labelLoss`, apart from `loss`: it is averaged over the labelled
+    /// transitions of the whole batch).
     public func trainingLoss(_ frames: Tensor, continuous: Bool = false,
-                             changedPixels: (changed: Int, total: Int)? = nil) -> LatentActionOutput {
+                             changedPixels: (changed: Int, total: Int)? = nil,
+                             labels: TransitionLabels? = nil) -> LatentActionOutput {
         let t = frames.shape[1]
         let z = encodeContinuous(frames)
         var q = quantizer(z)
@@ -245,8 +265,15 @@ public final class LatentActionModel: Module {
             for i in 0..<w.count { w.data[i] = (w.data[i] / meanWeight).squareRoot() }
             reconstruction = meanSquaredError(mul(prediction, w), mul(future, w))
         }
-        return LatentActionOutput(loss: add(reconstruction, q.loss), reconstructionError: mse.item, prediction: prediction,
-                                  latents: z, actions: q.indices)
+        var labelLoss: Tensor? = nil
+        if let labels, let reader = actionReader {
+            let seen = config.normalizedCodes == true ? l2Normalize(z) : z
+            let logits = reshape(reader(seen), [labels.targets.count, reader.weight.shape[1]])
+            labelLoss = scale(crossEntropy(logits, targets: labels.targets, mask: labels.mask, averagedOver: labels.batchCount),
+                              config.actionLabelWeight ?? 1)
+        }
+        return LatentActionOutput(loss: add(reconstruction, q.loss), labelLoss: labelLoss, reconstructionError: mse.item,
+                                  prediction: prediction, latents: z, actions: q.indices)
     }
 
     /// Pixel values of frames 1… of `frames` [B, T, H, W, 3] that differ from the frame before
@@ -277,12 +304,29 @@ public final class LatentActionModel: Module {
             + scoped("encoder", encoder) + scoped("toLatent", toLatent) + scoped("quantizer", quantizer)
             + scoped("decoderPatchEmbedding", decoderPatchEmbedding) + scoped("decoderPositions", decoderPositions)
             + scoped("actionEmbedding", actionEmbedding) + scoped("decoder", decoder) + scoped("toPixels", toPixels)
+            + (actionReader.map { scoped("actionReader", $0) } ?? [])
+    }
+}
+
+/// True actions of a batch's transitions, laid out [B, T−1], for the LAM's action reader.
+public struct TransitionLabels {
+    public var targets: [Int32]
+    /// Which transitions have a label (the others add nothing).
+    public var mask: [Bool]
+    /// Labelled transitions in the whole batch, of which these are a share (data-parallel training).
+    public var batchCount: Int
+
+    public init(targets: [Int32], mask: [Bool], batchCount: Int) {
+        precondition(targets.count == mask.count)
+        self.targets = targets; self.mask = mask; self.batchCount = batchCount
     }
 }
 
 /// What one LAM training forward produces.
 public struct LatentActionOutput {
     public let loss: Tensor
+    /// The action reader's weighted loss (with labels), averaged over the whole batch's labelled transitions.
+    public let labelLoss: Tensor?
     public let reconstructionError: Float
     public let prediction: Tensor
     public let latents: Tensor

@@ -113,6 +113,8 @@ extension LatentActionConfig: ModelConfiguration {
         try ConfigurationBounds.check("latentDimension", latentDimension, in: ConfigurationBounds.codeDimension)
         try ConfigurationBounds.check("commitment", commitment, in: 0...1000)
         if let changedPixelWeight { try ConfigurationBounds.check("changedPixelWeight", changedPixelWeight, in: 1...1_000_000) }
+        if let labelledActions { try ConfigurationBounds.check("labelledActions", labelledActions, in: 2...ConfigurationBounds.actions.upperBound) }
+        if let actionLabelWeight { try ConfigurationBounds.check("actionLabelWeight", actionLabelWeight, in: 0...1_000_000) }
         try encoder.validate("encoder")
         try decoder.validate("decoder")
     }
@@ -123,6 +125,7 @@ extension LatentActionConfig: ModelConfiguration {
             + encoder.parameterCount + linearParameters(s * encoder.width, latentDimension) + actions * latentDimension
             + linearParameters(patchValues, decoder.width) + s * decoder.width + linearParameters(latentDimension, decoder.width)
             + decoder.parameterCount + linearParameters(decoder.width, patchValues)
+            + (labelledActions.map { linearParameters(latentDimension, $0) } ?? 0)
     }
 }
 

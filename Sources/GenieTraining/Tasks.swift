@@ -107,12 +107,18 @@ public final class LatentActionTask: TrainingTask {
     /// Steps trained through the continuous latent before the codes are placed by k-means
     /// and quantisation starts (0 = quantise from the first step).
     public let continuousSteps: Int
+    /// The first this many episodes of the data (in name order) lend their true actions
+    /// to the LAM's action reader (`LatentActionConfig.labelledActions`); 0 = none.
+    public let labelledEpisodes: Int
     /// Optimiser steps taken (restored from the training state).
     var updates = 0
 
     public init(lam: LatentActionModel, sampler: ClipSampler,
-                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0, continuousSteps: Int = 0) {
+                codeClusteringEvery: Int = 0, codeClusteringUntil: Int = 0, continuousSteps: Int = 0,
+                labelledEpisodes: Int = 0) {
+        precondition(labelledEpisodes == 0 || lam.actionReader != nil, "labelled episodes need a LAM with an action reader")
         self.continuousSteps = continuousSteps
+        self.labelledEpisodes = labelledEpisodes
         self.lam = lam
         self.sampler = sampler
         self.codeClusteringEvery = codeClusteringEvery
@@ -124,7 +130,7 @@ public final class LatentActionTask: TrainingTask {
     public var configuration: some Codable { lam.config }
 
     public func loss(generator: inout RandomGenerator) -> (loss: Tensor, figures: [(String, Float)]) {
-        let (frames, _) = sampler.nextBatch(sampler.batch, share: group.share)
+        let (frames, clips) = sampler.nextBatch(sampler.batch, share: group.share)
         // The changed-pixel weights are scaled by the whole batch's changed pixels.
         var changedPixels: (changed: Int, total: Int)? = nil
         if group.size > 1, (lam.config.changedPixelWeight ?? 1) != 1 {
@@ -132,11 +138,32 @@ public final class LatentActionTask: TrainingTask {
             let sums = group.allreduceSum([Double(local.changed), Double(local.total)])
             changedPixels = (Int(sums[0]), Int(sums[1]))
         }
-        let out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels)
+        let out = lam.trainingLoss(frames, continuous: updates < continuousSteps, changedPixels: changedPixels,
+                                   labels: transitionLabels(clips, transitions: frames.shape[1] - 1))
         lastOutput = out
         lastFrames = frames
         let mse = group.mean([out.reconstructionError])[0]
-        return (group.contribution(ofShareMean: out.loss), [("mse", mse), ("psnr", psnr(mse: mse))])
+        let loss = group.contribution(ofShareMean: out.loss)
+        guard let labelLoss = out.labelLoss else { return (loss, [("mse", mse), ("psnr", psnr(mse: mse))]) }
+        // Already averaged over the whole batch's labelled transitions: the ranks' parts add up.
+        let label = group.size > 1 ? Float(group.allreduceSum([Double(labelLoss.item)])[0]) : labelLoss.item
+        return (add(loss, labelLoss), [("mse", mse), ("psnr", psnr(mse: mse)), ("label_loss", label)])
+    }
+
+    /// The true action of each transition of `clips` from a labelled episode (none from the others).
+    func transitionLabels(_ clips: [(episode: Int, start: Int)], transitions: Int) -> TransitionLabels? {
+        guard labelledEpisodes > 0 else { return nil }
+        var targets: [Int32] = [], mask: [Bool] = []
+        for (episode, start) in clips {
+            let actions = episode < labelledEpisodes ? sampler.dataset.episodes[episode].actions : nil
+            for t in 0..<transitions {
+                targets.append(Int32(actions?[start + t] ?? 0))
+                mask.append(actions != nil)
+            }
+        }
+        let local = mask.filter { $0 }.count
+        let batch = group.size > 1 ? Int(group.allreduceSum([Double(local)])[0]) : local
+        return TransitionLabels(targets: targets, mask: mask, batchCount: batch)
     }
 
     public func afterUpdate(generator: inout RandomGenerator) -> [(String, Float)] {

@@ -238,9 +238,15 @@ struct TrainLatentActions: ParsableCommand {
     var changedPixelWeight: Float = 10
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 1000
+    @Option(help: ArgumentHelp("A little supervision: the true actions (actions.csv) of the first N episodes, in name order, train a linear reader on the action latent beside the reconstruction, so that the latent keeps what the key did where the scene also moves on its own (0 = none: the paper's unsupervised LAM). The other episodes' actions are not read.", valueName: "N"))
+    var labelledEpisodes = 0
+    @Option(help: "Weight of the action reader's cross-entropy (with --labelled-episodes).")
+    var actionLabelWeight: Float = 0.1
 
     func validate() throws {
         guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
+        guard labelledEpisodes >= 0 else { throw ValidationError("--labelled-episodes must be 0 or more") }
+        guard actionLabelWeight > 0, actionLabelWeight.isFinite else { throw ValidationError("--action-label-weight must be above 0") }
     }
 
     func run() throws {
@@ -251,10 +257,34 @@ struct TrainLatentActions: ParsableCommand {
         config.actions = actions; config.latentDimension = latentDimension
         config.normalizedCodes = normalizedCodes
         if changedPixelWeight != 1 { config.changedPixelWeight = changedPixelWeight }
+        if labelledEpisodes > 0 {
+            config.labelledActions = try labelledActionCount(sampler.dataset)
+            config.actionLabelWeight = actionLabelWeight
+        }
         size.apply(&config.encoder); size.apply(&config.decoder)
         let lam = LatentActionModel(try common.checked(config), seed: common.seed)
         try common.train(LatentActionTask(lam: lam, sampler: sampler, codeClusteringEvery: clusterCodesEvery,
-                                          codeClusteringUntil: clusterCodesUntil, continuousSteps: continuousSteps))
+                                          codeClusteringUntil: clusterCodesUntil, continuousSteps: continuousSteps,
+                                          labelledEpisodes: labelledEpisodes))
+    }
+
+    /// The number of actions the reader names: one more than the largest action id of the
+    /// labelled episodes, each of which must have its actions.csv.
+    func labelledActionCount(_ dataset: VideoDataset) throws -> Int {
+        guard labelledEpisodes <= dataset.episodes.count else {
+            throw ValidationError("--labelled-episodes \(labelledEpisodes): \(dataset.root) holds \(dataset.episodes.count) episodes")
+        }
+        var top = 0
+        for episode in dataset.episodes.prefix(labelledEpisodes) {
+            guard let actions = episode.actions else {
+                throw ValidationError("--labelled-episodes: \(episode.path) has no actions.csv")
+            }
+            top = max(top, actions.max() ?? 0)
+        }
+        guard top + 1 <= ConfigurationBounds.actions.upperBound else {
+            throw ValidationError("--labelled-episodes: action ids go up to \(top); the reader names at most \(ConfigurationBounds.actions.upperBound) actions")
+        }
+        return max(top + 1, 2)
     }
 }
 

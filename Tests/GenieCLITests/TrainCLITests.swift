@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GenieTensor
 
 /// `genie train` end to end where the unit tests cannot reach: what a resumed run reuses.
 final class TrainCLITests: XCTestCase {
@@ -39,5 +40,32 @@ final class TrainCLITests: XCTestCase {
                                                     "--lam", "lam.safetensors", "--resume"] + training, in: directory)
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("tokenising: "), output)
+    }
+
+    /// `genie train lam --labelled-episodes N`: the reader's loss is logged and the reader is
+    /// part of the checkpoint; a folder that cannot lend N episodes' actions gets one error line.
+    func testALAMWithLabelledEpisodesLogsItsReaderAndRefusesEpisodesWithoutActions() throws {
+        var (status, output) = try GenieExecutable.run(["data", "generate", "--out", "data", "--episodes", "3", "--frames", "10",
+                                                        "--seed", "4", "--width", "16", "--height", "48"], in: directory)
+        XCTAssertEqual(status, 0, output)
+        let lam = ["train", "lam", "--data", "data", "--width", "16", "--depth", "1", "--heads", "2", "--batch", "2", "--clip", "4",
+                   "--steps", "3", "--warmup", "1", "--latent-dimension", "4", "--continuous-steps", "2", "--cluster-codes-every", "0"]
+        (status, output) = try GenieExecutable.run(lam + ["--out", "run", "--labelled-episodes", "2"], in: directory)
+        XCTAssertEqual(status, 0, output)
+        let log = try String(contentsOfFile: directory + "/run/lam.log.csv", encoding: .utf8)
+        XCTAssertTrue(log.hasPrefix("step,") && log.split(separator: "\n")[0].contains("label_loss"), log)
+        let file = try SafeTensorsFile.read(directory + "/run/lam.safetensors")
+        XCTAssertTrue(file.metadata["genie.config"]?.contains(#""labelledActions""#) == true, "\(file.metadata)")
+        XCTAssertTrue(file.names.contains("actionReader.weight"), "\(file.names)")
+
+        (status, output) = try GenieExecutable.run(lam + ["--out", "run-too-many", "--labelled-episodes", "4"], in: directory)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("holds 3 episodes"), output)
+        let first = try FileManager.default.contentsOfDirectory(atPath: directory + "/data").sorted().first { $0.hasPrefix("episode") }!
+        try FileManager.default.removeItem(atPath: "\(directory)/data/\(first)/actions.csv")
+        (status, output) = try GenieExecutable.run(lam + ["--out", "run-unlabelled", "--labelled-episodes", "1"], in: directory)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("has no actions.csv"), output)
+        XCTAssertFalse(output.contains("Fatal error") || output.contains("Stack"), output)
     }
 }

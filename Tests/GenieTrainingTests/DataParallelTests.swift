@@ -92,6 +92,20 @@ final class DataParallelTests: XCTestCase {
         let lamWhole = gradient(lam) { [lam.trainingLoss(frames).loss] }
         let lamShares = gradient(lam) { halves.map { scale(lam.trainingLoss($0, changedPixels: all).loss, 0.5) } }
         assertClose(lamShares, lamWhole)
+        // With labels on some transitions (a reader's loss averaged over the whole batch's labelled ones).
+        l.labelledActions = 3; l.actionLabelWeight = 0.5
+        let reading = LatentActionModel(l, seed: 4)
+        let targets: [Int32] = [0, 2, 1, 1, 0, 2, 2, 0], mask = [true, false, true, true, false, false, true, true]
+        let labels = TransitionLabels(targets: targets, mask: mask, batchCount: 5)
+        let readerWhole = gradient(reading) { let o = reading.trainingLoss(frames, labels: labels); return [o.loss, o.labelLoss!] }
+        let readerShares = gradient(reading) {
+            (0..<2).flatMap { rank -> [Tensor] in
+                let share = TransitionLabels(targets: Array(targets[(rank * 4)..<(rank * 4 + 4)]), mask: Array(mask[(rank * 4)..<(rank * 4 + 4)]), batchCount: 5)
+                let o = reading.trainingLoss(halves[rank], changedPixels: all, labels: share)
+                return [scale(o.loss, 0.5), o.labelLoss!]
+            }
+        }
+        assertClose(readerShares, readerWhole)
         // Weighting each half by its own changed pixels would not give the global gradient.
         let ownWeights = gradient(lam) { halves.map { scale(lam.trainingLoss($0).loss, 0.5) } }
         XCTAssertGreaterThan(zip(ownWeights, lamWhole).map { abs($0 - $1) }.max() ?? 0, 1e-3 * (lamWhole.map(abs).max() ?? 0))
