@@ -237,6 +237,8 @@ public final class LatentActionModel: Module {
     /// `changedPixels`: with a changed-pixel weight, the changed and all pixels of the whole
     /// batch when `frames` is one share of it (data-parallel training), so that the weights
     /// are scaled as for the whole batch; default: those of `frames`.
+    static let cosineReaderScale: Float = 10
+
     /// `labels`: true actions of some transitions, for the action reader's loss
     /// (`LatentActionOutput.labelLoss`, apart from `loss`: it is averaged over the labelled
     /// transitions of the whole batch).
@@ -267,7 +269,9 @@ public final class LatentActionModel: Module {
         }
         var labelLoss: Tensor? = nil
         if let labels, let reader = actionReader {
-            let seen = config.normalizedCodes == true ? l2Normalize(z) : z
+            // Unit-length latents give logits no larger than the reader's weights, which grow
+            // slowly at the LAM's rates: a cosine classifier's fixed scale lets it be sure.
+            let seen = config.normalizedCodes == true ? scale(l2Normalize(z), Self.cosineReaderScale) : z
             let logits = reshape(reader(seen), [labels.targets.count, reader.weight.shape[1]])
             labelLoss = scale(crossEntropy(logits, targets: labels.targets, mask: labels.mask, averagedOver: labels.batchCount),
                               config.actionLabelWeight ?? 1)
