@@ -150,12 +150,12 @@ public final class LatentActionTask: TrainingTask {
         return (add(loss, labelLoss), [("mse", mse), ("psnr", psnr(mse: mse)), ("label_loss", label)])
     }
 
-    /// The true action of each transition of `clips` from a labelled episode (none from the others).
+    /// The label of each transition of `clips` from a labelled episode (none from the others).
     func transitionLabels(_ clips: [(episode: Int, start: Int)], transitions: Int) -> TransitionLabels? {
         guard labelledEpisodes > 0 else { return nil }
         var targets: [Int32] = [], mask: [Bool] = []
         for (episode, start) in clips {
-            let actions = episode < labelledEpisodes ? sampler.dataset.episodes[episode].actions : nil
+            let actions = episode < labelledEpisodes ? sampler.dataset.episodes[episode].labels : nil
             for t in 0..<transitions {
                 targets.append(Int32(actions?[start + t] ?? 0))
                 mask.append(actions != nil)

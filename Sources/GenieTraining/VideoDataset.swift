@@ -33,11 +33,16 @@ public struct Episode: Sendable {
     public let frames: [Frame]
     public let actions: [Int]?
     public let actionClasses: [Int]?
+
+    /// What a person watching could name each transition: the action's class where
+    /// actions.csv has one (a press that changed nothing looks like the action of its
+    /// class), else the action.
+    public var labels: [Int]? { actionClasses ?? actions }
 }
 
 /// Unlabeled video for training: every folder (at any depth) that holds PNG frames is one
 /// episode, its frames in name order. Genie learns from video alone; actions.csv, where
-/// present, is read only for evaluation.
+/// present, is read for evaluation and, where asked, to label a few episodes for the LAM.
 public struct VideoDataset: Sendable {
     public let root: String
     public let episodes: [Episode]

@@ -238,7 +238,7 @@ struct TrainLatentActions: ParsableCommand {
     var changedPixelWeight: Float = 10
     @Option(help: "Train the first N steps through the continuous latent (no quantiser), then place the codes by k-means and quantise (0 = quantise from the start).")
     var continuousSteps = 1000
-    @Option(help: ArgumentHelp("A little supervision: the true actions (actions.csv) of the first N episodes, in name order, train a linear reader on the action latent beside the reconstruction, so that the latent keeps what the key did where the scene also moves on its own (0 = none: the paper's unsupervised LAM). The other episodes' actions are not read.", valueName: "N"))
+    @Option(help: ArgumentHelp("A little supervision: the true actions (actions.csv; where it has a class column, the class, so that a press that changed nothing is named as what it looks like) of the first N episodes, in name order, train a linear reader on the action latent beside the reconstruction, so that the latent keeps what the key did where the scene also moves on its own (0 = none: the paper's unsupervised LAM). The other episodes' actions are not read.", valueName: "N"))
     var labelledEpisodes = 0
     @Option(help: "Weight of the action reader's cross-entropy (with --labelled-episodes).")
     var actionLabelWeight: Float = 0.1
@@ -268,7 +268,7 @@ struct TrainLatentActions: ParsableCommand {
                                           labelledEpisodes: labelledEpisodes))
     }
 
-    /// The number of actions the reader names: one more than the largest action id of the
+    /// The number of actions the reader names: one more than the largest label of the
     /// labelled episodes, each of which must have its actions.csv.
     func labelledActionCount(_ dataset: VideoDataset) throws -> Int {
         guard labelledEpisodes <= dataset.episodes.count else {
@@ -276,7 +276,7 @@ struct TrainLatentActions: ParsableCommand {
         }
         var top = 0
         for episode in dataset.episodes.prefix(labelledEpisodes) {
-            guard let actions = episode.actions else {
+            guard let actions = episode.labels else {
                 throw ValidationError("--labelled-episodes: \(episode.path) has no actions.csv")
             }
             top = max(top, actions.max() ?? 0)

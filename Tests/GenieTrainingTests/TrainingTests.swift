@@ -415,6 +415,25 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(episode.actionClasses, [0, 1, 0])
     }
 
+    /// The LAM's labelled transitions: the first N episodes' classes where actions.csv has
+    /// them (a press that changed nothing is named as what it looks like), else their
+    /// actions; nothing from the other episodes.
+    func testLabelledEpisodesLendTheirClassesElseTheirActions() throws {
+        let data = directory + "/data"
+        try makeDataset(data, episodes: 3, frames: 4)
+        try "t,action,class\n0,3,0\n1,1,1\n2,2,0\n".write(toFile: data + "/episode_00000/actions.csv", atomically: true, encoding: .utf8)
+        try "t,action\n0,2\n1,3\n2,1\n".write(toFile: data + "/episode_00001/actions.csv", atomically: true, encoding: .utf8)
+        var l = LatentActionConfig()
+        l.frameHeight = 8; l.frameWidth = 8; l.patch = 4; l.actions = 4; l.latentDimension = 4; l.labelledActions = 4
+        l.encoder = TransformerConfig(width: 16, depth: 1, heads: 2, feedForwardMultiple: 2); l.decoder = l.encoder
+        let task = LatentActionTask(lam: LatentActionModel(l, seed: 4), sampler: try ClipSampler(dataset: try VideoDataset(root: data), clipLength: 3, seed: 1),
+                                    labelledEpisodes: 2)
+        let labels = try XCTUnwrap(task.transitionLabels([(0, 1), (1, 0), (2, 0)], transitions: 2))
+        XCTAssertEqual(labels.mask, [true, true, true, true, false, false])
+        XCTAssertEqual(Array(labels.targets.prefix(4)), [1, 0, 2, 3])
+        XCTAssertEqual(labels.batchCount, 4)
+    }
+
     func testMismatchedCheckpointsGiveClearErrors() throws {
         let tokenizer = tinyTokenizer()
         let path = directory + "/tok.safetensors"
