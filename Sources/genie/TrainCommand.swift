@@ -240,8 +240,8 @@ struct TrainLatentActions: ParsableCommand {
     var continuousSteps = 1000
     @Option(help: ArgumentHelp("A little supervision: the true actions (actions.csv; where it has a class column, the class, so that a press that changed nothing is named as what it looks like) of the first N episodes, in name order, train a linear reader on the action latent beside the reconstruction, so that the latent keeps what the key did where the scene also moves on its own (0 = none: the paper's unsupervised LAM). The other episodes' actions are not read.", valueName: "N"))
     var labelledEpisodes = 0
-    @Option(help: "Weight of the action reader's cross-entropy (with --labelled-episodes).")
-    var actionLabelWeight: Float = 0.1
+    @Option(help: "Weight of the action reader's cross-entropy against the reconstruction (with --labelled-episodes; docs/coinrun.md §3 measures 1 and 3).")
+    var actionLabelWeight: Float = 1
 
     func validate() throws {
         guard changedPixelWeight >= 1, changedPixelWeight.isFinite else { throw ValidationError("--changed-pixel-weight must be at least 1") }
