@@ -100,7 +100,8 @@ final class DataParallelTests: XCTestCase {
         let readerWhole = gradient(reading) { let o = reading.trainingLoss(frames, labels: labels); return [o.loss, o.labelLoss!] }
         let readerShares = gradient(reading) {
             (0..<2).flatMap { rank -> [Tensor] in
-                let share = TransitionLabels(targets: Array(targets[(rank * 4)..<(rank * 4 + 4)]), mask: Array(mask[(rank * 4)..<(rank * 4 + 4)]), batchCount: 5)
+                let part = BatchShare(rank: rank, ranks: 2)
+                let share = TransitionLabels(targets: part.slice(targets, batch: 4, perExample: 2), mask: part.slice(mask, batch: 4, perExample: 2), batchCount: 5)
                 let o = reading.trainingLoss(halves[rank], changedPixels: all, labels: share)
                 return [scale(o.loss, 0.5), o.labelLoss!]
             }
